@@ -1,0 +1,1 @@
+"""Data loaders: IDX (MNIST-format) files, built-in datasets."""

@@ -1,0 +1,75 @@
+"""IDX files (the MNIST format), raw or gzip-compressed.
+
+Layout: 2 zero bytes, a type code, the number of dimensions, then one big-endian uint32 per
+dimension, then the data in big-endian order. https://yann.lecun.com/exdb/mnist/
+"""
+
+import gzip
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError
+
+IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+MAX_ELEMENTS = 2_000_000_000  # refuse headers that claim absurd sizes before allocating
+
+
+def _read_bytes(path):
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, not an IDX file") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot be read ({e.strerror or e})") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except EOFError:
+            raise DataError(f"{path}: the gzip stream is truncated (the download was probably cut short)") from None
+        except (OSError, zlib.error) as e:
+            raise DataError(f"{path}: not a valid gzip file ({e})") from None
+    return raw
+
+
+def read_idx(path):
+    """Read an IDX file into a NumPy array of its native type (uint8 for MNIST)."""
+    raw = _read_bytes(path)
+    if len(raw) < 4:
+        raise DataError(f"{path}: too short to be an IDX file ({len(raw)} bytes)")
+    if raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_TYPES:
+        raise DataError(f"{path}: wrong magic number {raw[:4].hex()} (an IDX file starts with "
+                        f"00 00, a type code in {[hex(t) for t in IDX_TYPES]} and a dimension count)")
+    ndim = raw[3]
+    if ndim == 0:
+        raise DataError(f"{path}: the header declares 0 dimensions")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f"{path}: truncated inside the header ({len(raw)} bytes, header needs {header})")
+    shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=ndim, offset=4))
+    dtype = np.dtype(IDX_TYPES[raw[2]])
+    count = int(np.prod(shape, dtype=np.int64))
+    if count > MAX_ELEMENTS:
+        raise DataError(f"{path}: the header claims {' x '.join(map(str, shape))} elements; refusing to allocate")
+    need = header + count * dtype.itemsize
+    if len(raw) < need:
+        raise DataError(f"{path}: truncated: the header says {' x '.join(map(str, shape))} "
+                        f"({count * dtype.itemsize} bytes of data) but the file holds {len(raw) - header}")
+    data = np.frombuffer(raw, dtype, count=count, offset=header).reshape(shape)
+    return data.astype(dtype.newbyteorder("="))
+
+
+def write_idx(path, array):
+    """Write an array as an IDX file (``.gz`` suffix compresses). Used by tests and tools."""
+    array = np.asarray(array)
+    codes = {np.dtype(v).newbyteorder("="): k for k, v in IDX_TYPES.items()}
+    code = codes[array.dtype]
+    body = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, ">u4").tobytes()
+    body += array.astype(array.dtype.newbyteorder(">")).tobytes()
+    if str(path).endswith(".gz"):
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+    Path(path).write_bytes(body)

@@ -1,0 +1,43 @@
+"""``python -m lab inspect PATH``: describe a data file or folder as a JSON-able report."""
+
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataError
+from .data.idx import read_idx
+from .data.mnist import IMAGES_RE, load_image_set
+
+
+def _idx_report(path):
+    arr = read_idx(path)
+    rep = {"file": str(path), "format": "IDX", "shape": list(arr.shape), "dtype": str(arr.dtype)}
+    if arr.ndim == 1 and arr.size and np.issubdtype(arr.dtype, np.integer):
+        rep["label_counts"] = {int(k): int(v) for k, v in zip(*np.unique(arr, return_counts=True))}
+    return rep
+
+
+def inspect_path(path):
+    """Returns (report dict, ok). ok is False when nothing usable was found."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        return {"path": str(path), "error": "no such file or folder"}, False
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    found, skipped = [], []
+    for f in files:
+        if "idx" not in f.name.lower():
+            skipped.append({"file": str(f), "reason": "not an IDX file name (*-idx?-ubyte[.gz])"})
+            continue
+        try:
+            found.append(_idx_report(f))
+        except DataError as e:
+            skipped.append({"file": str(f), "reason": str(e).removeprefix(f"{f}: ")})
+    report = {"path": str(path), "idx_files": found, "skipped": skipped}
+    if any(IMAGES_RE.match(Path(r["file"]).name) for r in found):
+        try:
+            s = load_image_set(path)
+            report["dataset"] = {"images": s.source, "count": int(len(s.images)),
+                                 "size": list(s.images.shape[1:]), "labels": s.labels is not None}
+        except DataError as e:
+            report["dataset_error"] = str(e)
+    return report, bool(found)

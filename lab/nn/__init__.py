@@ -1,0 +1,1 @@
+"""Layers with hand-written forward and backward passes (CS231n-style pairs)."""

@@ -1,0 +1,89 @@
+"""Elementwise activations as forward/backward pairs.
+
+Every forward is ``f(x) -> (out, cache)`` and every backward ``g(dout, cache) -> dx``;
+shapes are unchanged, dtypes follow the input (float32 in training, float64 in checks).
+``ACTIVATIONS`` maps the names shown in configs to the pairs.
+"""
+
+import numpy as np
+
+
+def relu_forward(x):
+    out = np.maximum(x, 0)
+    return out, x
+
+
+def relu_backward(dout, x):
+    return dout * (x > 0)
+
+
+def leaky_relu_forward(x, slope=0.2):
+    out = np.where(x > 0, x, x * x.dtype.type(slope))
+    return out, (x, slope)
+
+
+def leaky_relu_backward(dout, cache):
+    x, slope = cache
+    return np.where(x > 0, dout, dout * x.dtype.type(slope))
+
+
+def elu_forward(x, alpha=1.0):
+    neg = np.expm1(np.minimum(x, 0)) * x.dtype.type(alpha)
+    out = np.where(x > 0, x, neg)
+    return out, (x, neg, alpha)
+
+
+def elu_backward(dout, cache):
+    x, neg, alpha = cache
+    return np.where(x > 0, dout, dout * (neg + x.dtype.type(alpha)))  # d/dx a(e^x - 1) = f(x) + a
+
+
+def tanh_forward(x):
+    out = np.tanh(x)
+    return out, out
+
+
+def tanh_backward(dout, out):
+    return dout * (1 - out * out)
+
+
+def logistic(x):
+    """Numerically stable sigmoid (no overflow warning for large |x|)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def logistic_forward(x):
+    out = logistic(x)
+    return out, out
+
+
+def logistic_backward(dout, out):
+    return dout * out * (1 - out)
+
+
+def arctan_forward(x):
+    return np.arctan(x), x
+
+
+def arctan_backward(dout, x):
+    return dout / (1 + x * x)
+
+
+def identity_forward(x):
+    return x, None
+
+
+def identity_backward(dout, cache):
+    return dout
+
+
+ACTIVATIONS = {
+    "relu": (relu_forward, relu_backward),
+    "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
+    "elu": (elu_forward, elu_backward),
+    "tanh": (tanh_forward, tanh_backward),
+    "logistic": (logistic_forward, logistic_backward),
+    "arctan": (arctan_forward, arctan_backward),
+    "identity": (identity_forward, identity_backward),
+}

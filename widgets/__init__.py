@@ -1,0 +1,1 @@
+"""The Qt application: the only package where Qt and pyqtgraph appear."""

@@ -1,0 +1,83 @@
+"""Start the app: ``numpy-lab [--tab NAME] [--steps N --screenshot FILE.png] [--install-desktop-entry]``.
+
+``--steps N`` runs N steps through the tab's real worker; ``--screenshot FILE`` then lets the
+GUI draw, saves a picture of the whole window and exits 0 (works with QT_QPA_PLATFORM=offscreen).
+"""
+
+import argparse
+import sys
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="numpy-lab", description="NumPy Lab: watch neural networks written "
+                                "from scratch in NumPy learn, live, on real data.")
+    p.add_argument("--tab", help="tab to open: gan")
+    p.add_argument("--steps", type=int, default=0, help="run this many steps at start-up")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="after --steps, save a screenshot of the window and exit")
+    p.add_argument("--data", help="data file or folder for the tab opened with --tab")
+    p.add_argument("--install-desktop-entry", action="store_true",
+                   help="install the desktop launcher and icon for this user, then exit")
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.install_desktop_entry:
+        from .desktop import install_desktop_entry
+        for path in install_desktop_entry():
+            print(f"installed {path}")
+        return 0
+
+    import pyqtgraph as pg
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("NumPyLab")
+    app.setApplicationName("numpy-lab")
+    app.setDesktopFileName("numpy-lab")
+
+    from .main_window import MainWindow
+    from .resources import app_icon
+
+    app.setWindowIcon(app_icon())
+    win = MainWindow()
+    if args.tab:
+        if args.tab not in win.tab_by_name:
+            print(f"error: no tab {args.tab!r}; tabs: {', '.join(win.tab_by_name)}", file=sys.stderr)
+            return 2
+        win.show_tab(args.tab)
+    tab = win.current_tab()
+    if args.data and not tab.open_data(args.data):
+        print(f"error: {tab.message.label.text()}", file=sys.stderr)
+    win.show()
+
+    exit_code = 0
+    if args.screenshot:
+        def shoot():
+            app.processEvents()
+            ok = win.grab().save(args.screenshot)
+            if not ok:
+                print(f"error: could not write {args.screenshot}", file=sys.stderr)
+            nonlocal exit_code
+            exit_code = 0 if ok else 1
+            win.close()
+
+        def after_run():
+            QTimer.singleShot(400, shoot)  # let the last frame draw
+
+        if args.steps > 0:
+            tab.worker.finished.connect(after_run)
+            tab.run_steps(args.steps)
+        else:
+            QTimer.singleShot(800, shoot)
+    elif args.steps > 0:
+        tab.worker.run_steps(args.steps, then="pause")
+    rc = app.exec()
+    return exit_code or rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

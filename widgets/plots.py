@@ -1,0 +1,194 @@
+"""Live plot pieces every tab uses. Items are created once and updated with ``setData`` /
+``setImage`` (pyqtgraph's scrollingPlots / VideoSpeedTest pattern); nothing is re-created
+per frame."""
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+
+class _Buffer:
+    """x, y arrays grown by doubling: appending is amortised O(1)."""
+
+    def __init__(self):
+        self.x = np.empty(256)
+        self.y = np.empty(256)
+        self.n = 0
+
+    def extend(self, xs, ys):
+        k = len(xs)
+        if self.n + k > len(self.x):
+            cap = max(2 * len(self.x), self.n + k)
+            self.x = np.resize(self.x, cap)
+            self.y = np.resize(self.y, cap)
+        self.x[self.n:self.n + k] = xs
+        self.y[self.n:self.n + k] = ys
+        self.n += k
+
+    def clear(self):
+        self.n = 0
+
+
+class LiveCurves(pg.PlotWidget):
+    """A plot of named metrics against the step. ``append_rows`` takes [(step, metrics)];
+    metrics missing from a row leave no point. Curve names become CSV headers on export."""
+
+    def __init__(self, title, series, y_label, y_units=None, x_label="step", log_y=False, parent=None):
+        super().__init__(parent=parent)
+        self.export_name = title
+        self.setBackground("w")
+        pi = self.getPlotItem()
+        pi.setTitle(title, color="#222", size="11pt")
+        pi.setLabel("bottom", x_label)
+        pi.setLabel("left", y_label, units=y_units)
+        pi.showGrid(x=True, y=True, alpha=0.25)
+        pi.setLogMode(y=log_y)
+        pi.setDownsampling(auto=True, mode="peak")
+        pi.setClipToView(True)
+        self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="#222")
+        self.curves, self.buffers = {}, {}
+        for i, (key, label) in enumerate(series.items()):
+            self.curves[key] = pi.plot([], [], name=label, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2))
+            self.buffers[key] = _Buffer()
+
+    def append_rows(self, rows):
+        for key, buf in self.buffers.items():
+            pts = [(s, m[key]) for s, m in rows if key in m]
+            if pts:
+                xs, ys = zip(*pts)
+                buf.extend(xs, ys)
+                self.curves[key].setData(buf.x[:buf.n], buf.y[:buf.n])
+
+    def clear_data(self):
+        for key, buf in self.buffers.items():
+            buf.clear()
+            self.curves[key].setData([], [])
+
+
+class ImagePanel(pg.GraphicsLayoutWidget):
+    """One image (gray or RGB) in a locked-aspect view with a title; ``show_image`` only calls
+    ``setImage`` with fixed levels, so the view never jumps."""
+
+    def __init__(self, title, levels=(0.0, 1.0), parent=None):
+        super().__init__(parent=parent)
+        self.export_name = title
+        self.setBackground("w")
+        self.title = self.addLabel(title, color="#222", size="11pt")
+        self.nextRow()
+        self.view = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.view.addItem(self.image)
+        self.levels = levels
+        self.current = None
+
+    def show_image(self, img, title=None):
+        self.current = img
+        self.image.setImage(img, autoLevels=False, levels=self.levels)
+        if title is not None:
+            self.title.setText(title)
+        self.view.autoRange(padding=0.01)
+
+
+class BarPanel(pg.PlotWidget):
+    """A bar chart updated in place (``setOpts``), e.g. classes found in a sample grid."""
+
+    def __init__(self, title, categories, y_label, x_label, parent=None):
+        super().__init__(parent=parent)
+        self.export_name = title
+        self.setBackground("w")
+        pi = self.getPlotItem()
+        pi.setTitle(title, color="#222", size="11pt")
+        pi.setLabel("left", y_label)
+        pi.setLabel("bottom", x_label)
+        pi.getAxis("bottom").setTicks([[(i, str(c)) for i, c in enumerate(categories)]])
+        self.x = np.arange(len(categories))
+        self.bars = pg.BarGraphItem(x=self.x, height=np.zeros(len(categories)), width=0.7, brush=PALETTE[0],
+                                    name=y_label)
+        pi.addItem(self.bars)
+        pi.setMouseEnabled(x=False, y=False)
+
+    def set_values(self, values):
+        self.bars.setOpts(height=np.asarray(values, float))
+        self.getPlotItem().setYRange(0, max(1.0, float(np.max(values)) * 1.1), padding=0)
+
+
+class ProgressPanel(QWidget):
+    """A progress bar with step count, rate and ETA; the rate is measured from the frames the
+    GUI receives (steps per wall-clock second)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(True)
+        self.bar.setToolTip("Steps done of the steps this run plans")
+        self.label = QLabel("not started")
+        self.label.setToolTip("Step count, training rate and estimated time left")
+        lay.addWidget(self.bar)
+        lay.addWidget(self.label)
+        self.total = 1
+        self._marks = []  # (time, step) over the last seconds
+
+    def reset(self, total, step=0):
+        self.total = max(1, int(total or 1))
+        self.bar.setRange(0, self.total)
+        self._marks = []
+        self.update_step(step, running=False)
+
+    def update_step(self, step, running=True):
+        now = time.perf_counter()
+        if running:
+            self._marks.append((now, step))
+            self._marks = [(t, s) for t, s in self._marks if now - t < 3.0] or [(now, step)]
+        self.bar.setValue(min(step, self.total))
+        self.bar.setFormat(f"{step} / {self.total}")
+        rate = 0.0
+        if len(self._marks) >= 2:
+            (t0, s0), (t1, s1) = self._marks[0], self._marks[-1]
+            rate = (s1 - s0) / max(t1 - t0, 1e-9)
+        if rate > 0 and step < self.total:
+            eta = (self.total - step) / rate
+            self.label.setText(f"step {step} · {rate:.1f} it/s · ETA {_fmt_time(eta)}")
+        elif step >= self.total:
+            self.label.setText(f"step {step} · planned steps done (Start continues)")
+        else:
+            self.label.setText(f"step {step}")
+        return rate
+
+
+def _fmt_time(s):
+    s = int(s)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class MessageBar(QWidget):
+    """A non-modal banner for errors and notices (a modal box would block a running app)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        from PySide6.QtWidgets import QToolButton
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Dismiss this message")
+        close.clicked.connect(self.hide)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(close)
+        self.hide()
+
+    def show_message(self, text, error=True):
+        color = "#fde2e1" if error else "#e3f1e3"
+        self.setStyleSheet(f"MessageBar {{ background: {color}; border-radius: 4px; }}")
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.label.setText(text)
+        self.show()

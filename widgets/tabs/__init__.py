@@ -1,0 +1,7 @@
+"""One tab per experiment. A tab module holds only what is particular to its views."""
+
+
+def tab_classes():
+    """(experiment name, tab class) in the order the main window shows them."""
+    from .gan_tab import GANTab
+    return [("gan", GANTab)]

@@ -1,0 +1,184 @@
+"""GAN sample grid tab: the live grid from a fixed noise batch, a scrubber over kept grids,
+a latent interpolation strip, loss / discriminator-output curves and the diversity readout."""
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
+
+from lab.experiments.gan import GANExperiment
+from lab.export import tile_grid
+
+from ..plots import BarPanel, ImagePanel, LiveCurves
+from .base import ExperimentTab
+
+EXPLANATION = """
+<p>A <b>generator</b> G maps noise z, uniform in [−1, 1]<sup>100</sup>, to a 28×28 image; a
+<b>discriminator</b> D scores an image as real (1) or generated (0). Each step updates D on a real and a
+generated batch, then G through D (backpropagation into G(z)): both are MLPs with hand-written backward
+passes and our own Adam.</p>
+<p><b>Sample grid</b>: G applied to the same 64 noise vectors all run long, so you watch the same
+"pen" learn. <b>D(x)</b> and <b>D(G(z))</b> are the mean probabilities D gives real and generated images;
+near 0.5–0.7 is a healthy balance.</p>
+<p><b>Diversity</b>: a separate digit classifier (our own MLP, trained on the same data) labels the 64
+samples. The seed article's GAN collapsed so that "everything looks like a 3": that is the bar chart
+turning into one tall bar and <i>classes found</i> dropping to 1.</p>
+<p><i>Try</i>: the preset <b>seed-200-560</b> (the seed's saturating loss and extreme step decay) against
+<b>default</b>; drag the scrubber to replay the grids; pick two samples for the interpolation strip.</p>
+<p>Seed: "Only Numpy: Implementing GAN (General Adversarial Networks) and Adam Optimizer using Numpy with
+Interactive Code" (J. D. Seo, 2018).</p>
+"""
+
+
+class GANTab(ExperimentTab):
+    experiment_cls = GANExperiment
+    explanation = EXPLANATION
+
+    def build_views(self, area):
+        grid = QGridLayout(area)
+        grid.setContentsMargins(0, 0, 0, 0)
+
+        left = QVBoxLayout()
+        self.grid_view = ImagePanel("Samples from the fixed noise batch")
+        self.grid_view.setToolTip("G(z) for 64 fixed noise vectors z, refreshed as training runs")
+        left.addWidget(self.grid_view, 5)
+        srow = QHBoxLayout()
+        self.follow = QCheckBox("Live")
+        self.follow.setChecked(True)
+        self.follow.setToolTip("Show the newest grid; untick (or drag the scrubber) to replay kept grids")
+        self.follow.toggled.connect(self._on_follow)
+        self.scrubber = QSlider(Qt.Horizontal)
+        self.scrubber.setRange(0, 0)
+        self.scrubber.setToolTip("Replay the grids kept during training")
+        self.scrubber.valueChanged.connect(self._on_scrub)
+        self.scrub_label = QLabel("kept grids: 0")
+        srow.addWidget(self.follow)
+        srow.addWidget(self.scrubber, 1)
+        srow.addWidget(self.scrub_label)
+        left.addLayout(srow)
+        self.interp_view = ImagePanel("Latent interpolation")
+        self.interp_view.setToolTip("G along the straight line between two of the fixed noise vectors")
+        left.addWidget(self.interp_view, 1)
+        irow = QHBoxLayout()
+        irow.addWidget(QLabel("Interpolate from sample"))
+        self.interp_a, self.interp_b = QSpinBox(), QSpinBox()
+        for sb, v in ((self.interp_a, 0), (self.interp_b, 1)):
+            sb.setRange(0, GANExperiment.grid_size - 1)
+            sb.setValue(v)
+            sb.setToolTip("Index in the sample grid (row-major, from 0 at the top left)")
+            sb.valueChanged.connect(self._on_interp_pair)
+        irow.addWidget(self.interp_a)
+        irow.addWidget(QLabel("to"))
+        irow.addWidget(self.interp_b)
+        irow.addStretch(1)
+        left.addLayout(irow)
+        lw = QWidget()
+        lw.setLayout(left)
+        grid.addWidget(lw, 0, 0, 3, 1)
+
+        self.loss_plot = LiveCurves("Loss", {"d_loss": "D loss", "g_loss": "G loss"}, "loss (cross-entropy, nats)")
+        self.dout_plot = LiveCurves("Discriminator output", {"d_real": "D(x)", "d_fake": "D(G(z))"},
+                                    "mean probability of 'real'")
+        self.div_plot = LiveCurves("Diversity", {"classes_found": "classes found"}, "digit classes in the grid")
+        self.div_plot.getPlotItem().setYRange(0, 10.5, padding=0)
+        self.bars = BarPanel("Classes the judge sees", list(range(10)), "samples", "digit class")
+        self.div_label = QLabel("classes found: –")
+        self.div_label.setToolTip("How many digit classes the separately trained classifier finds in the grid")
+        grid.addWidget(self.loss_plot, 0, 1)
+        grid.addWidget(self.dout_plot, 1, 1)
+        dw = QWidget()
+        dl = QHBoxLayout(dw)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.addWidget(self.div_plot, 1)
+        dl.addWidget(self.bars, 1)
+        grid.addWidget(dw, 2, 1)
+        grid.addWidget(self.div_label, 3, 1)
+        grid.setColumnStretch(0, 5)
+        grid.setColumnStretch(1, 6)
+        self._latest_grid = None
+
+    # -------------------------------------------------------------------------- drawing
+    def clear_views(self):
+        for p in (self.loss_plot, self.dout_plot, self.div_plot):
+            p.clear_data()
+        blank = np.zeros((8 * 30 - 2, 8 * 30 - 2), np.float32)
+        self.grid_view.show_image(blank, "Samples from the fixed noise batch (press Start)")
+        self.interp_view.show_image(np.zeros((28, 10 * 30 - 2), np.float32), "Latent interpolation")
+        self.bars.set_values(np.zeros(10))
+        self.div_label.setText("classes found: –")
+        self.scrubber.blockSignals(True)
+        self.scrubber.setRange(0, 0)
+        self.scrubber.blockSignals(False)
+        self.scrub_label.setText("kept grids: 0")
+        self._latest_grid = None
+        self.after_checkpoint_loaded()
+
+    def draw(self, frame):
+        snap = frame.snapshot
+        self.loss_plot.append_rows(frame.rows)
+        self.dout_plot.append_rows(frame.rows)
+        self.div_plot.append_rows(frame.rows)
+        a = snap.arrays
+        if "grid" in a:
+            self._latest_grid = (snap.step, a["grid"])
+            if self.follow.isChecked():
+                self.grid_view.show_image(tile_grid(a["grid"], 8), f"Samples from the fixed noise batch · step {snap.step}")
+        if "interpolation" in a:
+            i, j = self.experiment.interp_pair
+            self.interp_view.show_image(tile_grid(a["interpolation"], len(a["interpolation"])),
+                                        f"Latent interpolation · sample {i} → {j}")
+        if "class_counts" in a:
+            self.bars.set_values(a["class_counts"])
+            m = snap.metrics
+            if "classes_found" in m:
+                self.div_label.setText(f"classes found: {int(m['classes_found'])} of {len(a['class_counts'])} · "
+                                       f"mean confidence {m['mean_confidence']:.2f} · {snap.text.get('judge', '')}")
+        self._update_scrubber_range()
+
+    def _update_scrubber_range(self):
+        n = len(self.experiment.history)
+        if n and self.scrubber.maximum() != n - 1:
+            self.scrubber.blockSignals(True)
+            self.scrubber.setRange(0, n - 1)
+            if self.follow.isChecked():
+                self.scrubber.setValue(n - 1)
+            self.scrubber.blockSignals(False)
+        self.scrub_label.setText(f"kept grids: {n}")
+
+    def _on_scrub(self, idx):
+        hist = self.experiment.history
+        if not hist:
+            return
+        idx = min(idx, len(hist) - 1)
+        self.follow.blockSignals(True)
+        self.follow.setChecked(idx == len(hist) - 1 and self.follow.isChecked())
+        self.follow.blockSignals(False)
+        step = self.experiment.history_steps[idx]
+        self.grid_view.show_image(tile_grid(hist[idx].astype(np.float32) / 255, 8),
+                                  f"Kept grid {idx + 1} of {len(hist)} · step {step}")
+
+    def _on_follow(self, on):
+        if on and self._latest_grid is not None:
+            step, g = self._latest_grid
+            self.grid_view.show_image(tile_grid(g, 8), f"Samples from the fixed noise batch · step {step}")
+
+    def _on_interp_pair(self):
+        pair = (self.interp_a.value(), self.interp_b.value())
+        self.experiment.interp_pair = pair
+        if self.experiment.steps_done and not self.worker.state == "running":
+            with self.worker.lock:
+                strip = self.experiment.interpolation()
+            self.interp_view.show_image(tile_grid(strip, len(strip)), f"Latent interpolation · sample {pair[0]} → {pair[1]}")
+
+    def after_checkpoint_loaded(self):
+        exp = self.experiment
+        if exp is None or not exp.steps_done:
+            return
+        with self.worker.lock:
+            grid, strip = exp.samples(), exp.interpolation()
+        self._latest_grid = (exp.steps_done, grid)
+        self.grid_view.show_image(tile_grid(grid, 8), f"Samples from the fixed noise batch · step {exp.steps_done}")
+        self.interp_view.show_image(tile_grid(strip, len(strip)), "Latent interpolation")
+        self._update_scrubber_range()
+
+    def figures(self):
+        return [self.grid_view, self.interp_view, self.loss_plot, self.dout_plot, self.div_plot, self.bars]
