@@ -29,7 +29,9 @@ def register(cls):
 
 
 def get_experiment(name):
-    from . import load_all  # noqa: F401  (fills the registry)
+    from . import load_all
+
+    load_all()
     try:
         return EXPERIMENTS[name]
     except KeyError:
