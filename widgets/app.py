@@ -33,7 +33,6 @@ def main(argv=None):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("NumPyLab")
     app.setApplicationName("numpy-lab")
@@ -52,6 +51,8 @@ def main(argv=None):
     tab = win.current_tab()
     if args.data and not tab.open_data(args.data):
         print(f"error: {tab.message.label.text()}", file=sys.stderr)
+    if args.screenshot:
+        win.resize(1500, 920)  # the same picture whatever size the window was left at
     win.show()
 
     exit_code = 0

@@ -5,7 +5,7 @@ import dataclasses
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLineEdit, QPushButton,
                                QSpinBox, QToolButton, QWidget)
 
 
@@ -20,7 +20,7 @@ class RunBar(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        lay = QHBoxLayout(self)
+        lay = QGridLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.start_btn = QPushButton("Start")
         self.start_btn.setToolTip("Start training, or resume a paused run (Space)")
@@ -32,11 +32,11 @@ class RunBar(QWidget):
         self.stop_btn.setToolTip("End the run; the model keeps its state (Start continues it)")
         self.reset_btn = QPushButton("Reset")
         self.reset_btn.setToolTip("New model from the form's settings (Ctrl+R)")
-        for b, sig in ((self.start_btn, self.start_clicked), (self.pause_btn, self.pause_clicked),
-                       (self.step_btn, self.step_clicked), (self.stop_btn, self.stop_clicked),
-                       (self.reset_btn, self.reset_clicked)):
+        for i, (b, sig) in enumerate(((self.start_btn, self.start_clicked), (self.pause_btn, self.pause_clicked),
+                                      (self.step_btn, self.step_clicked), (self.stop_btn, self.stop_clicked),
+                                      (self.reset_btn, self.reset_clicked))):
             b.clicked.connect(sig.emit)
-            lay.addWidget(b)
+            lay.addWidget(b, i // 3, i % 3)
         self.set_state("idle")
 
     def set_state(self, state):

@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)  # NumPy images display as they are
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)  # NumPy images display as they are
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
@@ -52,29 +52,68 @@ class LiveCurves(pg.PlotWidget):
         pi.setLogMode(y=log_y)
         pi.setDownsampling(auto=True, mode="peak")
         pi.setClipToView(True)
-        self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="#222")
+        self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="#222") if len(series) > 1 else None
         self.curves, self.buffers = {}, {}
         for i, (key, label) in enumerate(series.items()):
-            self.curves[key] = pi.plot([], [], name=label, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2))
+            self.curves[key] = pi.plot([], [], name=label, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1.5))
             self.buffers[key] = _Buffer()
+        # Ranges grow in steps instead of following every point: the axes are re-laid out and
+        # repainted only when a range changes, which keeps each frame cheap for the GUI thread.
+        self.log_y = log_y
+        pi.disableAutoRange()
+        _cache_axes(pi)
+        self.fixed_y = None
+        self._xr = self._yr = None
+
+    def fix_y_range(self, lo, hi):
+        """Keep the y axis at [lo, hi] (e.g. probabilities 0..1)."""
+        self.fixed_y = (lo, hi)
+        self.getPlotItem().setYRange(lo, hi, padding=0.02)
 
     def append_rows(self, rows):
+        changed = False
         for key, buf in self.buffers.items():
             pts = [(s, m[key]) for s, m in rows if key in m]
             if pts:
                 xs, ys = zip(*pts)
                 buf.extend(xs, ys)
                 self.curves[key].setData(buf.x[:buf.n], buf.y[:buf.n])
+                changed = True
+        if changed:
+            self._grow_ranges()
+
+    def _grow_ranges(self):
+        bufs = [b for b in self.buffers.values() if b.n]
+        if not bufs:
+            return
+        pi = self.getPlotItem()
+        x_max = max(b.x[b.n - 1] for b in bufs)
+        if self._xr is None or x_max > self._xr:
+            self._xr = _nice_ceiling(max(x_max * 1.25, 10))
+            pi.setXRange(0, self._xr, padding=0.01)
+        if self.fixed_y is None:
+            ys = np.concatenate([b.y[:b.n] for b in bufs])
+            ys = ys[np.isfinite(ys)]
+            if self.log_y:
+                ys = np.log10(ys[ys > 0])
+            if ys.size:
+                lo, hi = float(ys.min()), float(ys.max())
+                if self._yr is None or lo < self._yr[0] or hi > self._yr[1]:
+                    span = max(hi - lo, 1e-9)
+                    self._yr = (lo - 0.15 * span, hi + 0.15 * span)
+                    pi.setYRange(*self._yr, padding=0)
 
     def clear_data(self):
         for key, buf in self.buffers.items():
             buf.clear()
             self.curves[key].setData([], [])
+        self._xr = self._yr = None
 
 
 class ImagePanel(pg.GraphicsLayoutWidget):
     """One image (gray or RGB) in a locked-aspect view with a title; ``show_image`` only calls
-    ``setImage`` with fixed levels, so the view never jumps."""
+    ``setImage`` with fixed levels, so the view never jumps. The title changes only when its
+    text does (a changed label re-lays out the scene: keep per-step text elsewhere)."""
 
     def __init__(self, title, levels=(0.0, 1.0), parent=None):
         super().__init__(parent=parent)
@@ -89,17 +128,19 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.current = None
 
     def show_image(self, img, title=None):
+        shape_changed = self.current is None or self.current.shape[:2] != img.shape[:2]
         self.current = img
         self.image.setImage(img, autoLevels=False, levels=self.levels)
-        if title is not None:
+        if title is not None and title != self.title.text:
             self.title.setText(title)
-        self.view.autoRange(padding=0.01)
+        if shape_changed:
+            self.view.autoRange(padding=0.01)
 
 
 class BarPanel(pg.PlotWidget):
     """A bar chart updated in place (``setOpts``), e.g. classes found in a sample grid."""
 
-    def __init__(self, title, categories, y_label, x_label, parent=None):
+    def __init__(self, title, categories, y_label, x_label, y_max=None, parent=None):
         super().__init__(parent=parent)
         self.export_name = title
         self.setBackground("w")
@@ -113,10 +154,17 @@ class BarPanel(pg.PlotWidget):
                                     name=y_label)
         pi.addItem(self.bars)
         pi.setMouseEnabled(x=False, y=False)
+        _cache_axes(pi)
+        self.y_max = y_max
+        if y_max:
+            pi.setYRange(0, y_max, padding=0.02)
 
     def set_values(self, values):
         self.bars.setOpts(height=np.asarray(values, float))
-        self.getPlotItem().setYRange(0, max(1.0, float(np.max(values)) * 1.1), padding=0)
+        top = self.y_max or _nice_ceiling(max(1.0, float(np.max(values))))
+        if top != getattr(self, "_top", None):
+            self._top = top
+            self.getPlotItem().setYRange(0, top, padding=0.02)
 
 
 class ProgressPanel(QWidget):
@@ -143,11 +191,13 @@ class ProgressPanel(QWidget):
         self._marks = []
         self.update_step(step, running=False)
 
-    def update_step(self, step, running=True):
+    def update_step(self, step, running=True, state=None):
         now = time.perf_counter()
         if running:
             self._marks.append((now, step))
             self._marks = [(t, s) for t, s in self._marks if now - t < 3.0] or [(now, step)]
+        else:
+            self._marks = []
         self.bar.setValue(min(step, self.total))
         self.bar.setFormat(f"{step} / {self.total}")
         rate = 0.0
@@ -160,8 +210,24 @@ class ProgressPanel(QWidget):
         elif step >= self.total:
             self.label.setText(f"step {step} · planned steps done (Start continues)")
         else:
-            self.label.setText(f"step {step}")
+            self.label.setText(f"step {step}" + (f" · {state}" if state else ""))
         return rate
+
+
+def _cache_axes(plot_item):
+    """Paint each axis (with its grid lines) from a pixmap cache: a curve update then repaints
+    the axes by a blit instead of replaying every tick and label."""
+    for name in ("left", "bottom", "right", "top"):
+        plot_item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def _nice_ceiling(x):
+    """Smallest of 1, 2, 5 x 10^k that is >= x."""
+    k = 10 ** np.floor(np.log10(x))
+    for m in (1, 2, 5, 10):
+        if m * k >= x:
+            return float(m * k)
+    return float(10 * k)
 
 
 def _fmt_time(s):

@@ -196,6 +196,7 @@ class GANExperiment(Experiment):
         if s == 1 or s % c.preview_every == 0 or s % c.history_every == 0:
             grid = self.samples()
             arrays["grid"] = grid
+            text["grid_step"] = str(s)
             arrays["interpolation"] = self.interpolation()
             if self.judge is not None:
                 found, conf, counts = self.judge.diversity(grid)

@@ -58,15 +58,6 @@ class ExperimentTab(QWidget):
         self.preset_note.setWordWrap(True)
         self.preset_note.setStyleSheet("color: #555;")
         ll.addWidget(self.preset_note)
-        self.form = ConfigForm(self.experiment_cls.Config)
-        self.form.browse_requested.connect(lambda _name: self.open_data())
-        self.form.changed.connect(self._on_form_changed)
-        ll.addWidget(self.form)
-        self.data_label = QLabel()
-        self.data_label.setWordWrap(True)
-        self.data_label.setStyleSheet("color: #555;")
-        self.data_label.setToolTip("Where this run's data come from (File > Open data…, Ctrl+O, to change)")
-        ll.addWidget(self.data_label)
         self.run_bar = RunBar()
         self.run_bar.start_clicked.connect(self.start)
         self.run_bar.pause_clicked.connect(self.worker.pause)
@@ -76,6 +67,18 @@ class ExperimentTab(QWidget):
         ll.addWidget(self.run_bar)
         self.progress = ProgressPanel()
         ll.addWidget(self.progress)
+        self.data_label = QLabel()
+        self.data_label.setWordWrap(True)
+        self.data_label.setStyleSheet("color: #555;")
+        self.data_label.setToolTip("Where this run's data come from (File > Open data…, Ctrl+O, to change)")
+        ll.addWidget(self.data_label)
+        settings_box = QGroupBox("Settings (Reset applies them)")
+        sl = QVBoxLayout(settings_box)
+        self.form = ConfigForm(self.experiment_cls.Config)
+        self.form.browse_requested.connect(lambda _name: self.open_data())
+        self.form.changed.connect(self._on_form_changed)
+        sl.addWidget(self.form)
+        ll.addWidget(settings_box)
         ll.addWidget(self._build_export_box())
         ll.addWidget(self._build_explain_panel())
         ll.addStretch(1)
@@ -253,16 +256,18 @@ class ExperimentTab(QWidget):
     def _on_frame(self, frame):
         try:
             self.last_frame_step = frame.snapshot.step
-            self.progress.update_step(frame.snapshot.step, running=self.worker.state == "running")
+            running = self.worker.state == "running"
+            self.progress.update_step(frame.snapshot.step, running=running, state=None if running else "paused")
             self.draw(frame)
         finally:
             self.worker.mark_delivered()
 
     def _on_state(self, state):
         self.run_bar.set_state(state)
-        if state == "idle":
-            self.progress.update_step(self.last_frame_step, running=False)
         words = {"running": "training", "paused": "paused", "idle": "stopped"}[state]
+        if state != "running":
+            self.progress.update_step(self.last_frame_step, running=False, state=words)
+            self.on_run_halted()
         self.status.emit(f"{self.experiment_cls.title}: {words} at step {self.last_frame_step}")
 
     def _on_failed(self, message):
@@ -385,6 +390,9 @@ class ExperimentTab(QWidget):
 
     def after_checkpoint_loaded(self):
         """Subclasses redraw what a restored experiment already has (e.g. kept grids)."""
+
+    def on_run_halted(self):
+        """The run paused or stopped: subclasses may draw the model as it is now."""
 
     def config_json(self):
         return json.dumps(config_to_dict(self.experiment.config), indent=2)

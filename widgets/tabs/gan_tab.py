@@ -29,6 +29,9 @@ Interactive Code" (J. D. Seo, 2018).</p>
 """
 
 
+LIVE_TITLE = "Samples from the fixed noise batch"
+
+
 class GANTab(ExperimentTab):
     experiment_cls = GANExperiment
     explanation = EXPLANATION
@@ -51,11 +54,12 @@ class GANTab(ExperimentTab):
         self.scrubber.setToolTip("Replay the grids kept during training")
         self.scrubber.valueChanged.connect(self._on_scrub)
         self.scrub_label = QLabel("kept grids: 0")
+        self.scrub_label.setToolTip("The step of the grid shown live, and how many grids were kept")
         srow.addWidget(self.follow)
         srow.addWidget(self.scrubber, 1)
-        srow.addWidget(self.scrub_label)
         left.addLayout(srow)
-        self.interp_view = ImagePanel("Latent interpolation")
+        left.addWidget(self.scrub_label)
+        self.interp_view = ImagePanel("Latent interpolation 0 → 1")
         self.interp_view.setToolTip("G along the straight line between two of the fixed noise vectors")
         left.addWidget(self.interp_view, 1)
         irow = QHBoxLayout()
@@ -78,9 +82,11 @@ class GANTab(ExperimentTab):
         self.loss_plot = LiveCurves("Loss", {"d_loss": "D loss", "g_loss": "G loss"}, "loss (cross-entropy, nats)")
         self.dout_plot = LiveCurves("Discriminator output", {"d_real": "D(x)", "d_fake": "D(G(z))"},
                                     "mean probability of 'real'")
+        self.dout_plot.fix_y_range(0, 1)
         self.div_plot = LiveCurves("Diversity", {"classes_found": "classes found"}, "digit classes in the grid")
-        self.div_plot.getPlotItem().setYRange(0, 10.5, padding=0)
-        self.bars = BarPanel("Classes the judge sees", list(range(10)), "samples", "digit class")
+        self.div_plot.fix_y_range(0, 10.5)
+        self.bars = BarPanel("Classes the judge sees", list(range(10)), "samples", "digit class",
+                             y_max=GANExperiment.grid_size)
         self.div_label = QLabel("classes found: –")
         self.div_label.setToolTip("How many digit classes the separately trained classifier finds in the grid")
         grid.addWidget(self.loss_plot, 0, 1)
@@ -92,8 +98,9 @@ class GANTab(ExperimentTab):
         dl.addWidget(self.bars, 1)
         grid.addWidget(dw, 2, 1)
         grid.addWidget(self.div_label, 3, 1)
-        grid.setColumnStretch(0, 5)
-        grid.setColumnStretch(1, 6)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        lw.setMinimumWidth(420)
         self._latest_grid = None
 
     # -------------------------------------------------------------------------- drawing
@@ -101,8 +108,8 @@ class GANTab(ExperimentTab):
         for p in (self.loss_plot, self.dout_plot, self.div_plot):
             p.clear_data()
         blank = np.zeros((8 * 30 - 2, 8 * 30 - 2), np.float32)
-        self.grid_view.show_image(blank, "Samples from the fixed noise batch (press Start)")
-        self.interp_view.show_image(np.zeros((28, 10 * 30 - 2), np.float32), "Latent interpolation")
+        self.grid_view.show_image(blank, LIVE_TITLE)
+        self.interp_view.show_image(np.zeros((28, 10 * 30 - 2), np.float32), "Latent interpolation 0 → 1")
         self.bars.set_values(np.zeros(10))
         self.div_label.setText("classes found: –")
         self.scrubber.blockSignals(True)
@@ -119,13 +126,13 @@ class GANTab(ExperimentTab):
         self.div_plot.append_rows(frame.rows)
         a = snap.arrays
         if "grid" in a:
-            self._latest_grid = (snap.step, a["grid"])
+            self._latest_grid = (int(snap.text.get("grid_step", snap.step)), a["grid"])
             if self.follow.isChecked():
-                self.grid_view.show_image(tile_grid(a["grid"], 8), f"Samples from the fixed noise batch · step {snap.step}")
+                self.grid_view.show_image(tile_grid(a["grid"], 8), LIVE_TITLE)
         if "interpolation" in a:
             i, j = self.experiment.interp_pair
             self.interp_view.show_image(tile_grid(a["interpolation"], len(a["interpolation"])),
-                                        f"Latent interpolation · sample {i} → {j}")
+                                        f"Latent interpolation {i} → {j}")
         if "class_counts" in a:
             self.bars.set_values(a["class_counts"])
             m = snap.metrics
@@ -142,7 +149,8 @@ class GANTab(ExperimentTab):
             if self.follow.isChecked():
                 self.scrubber.setValue(n - 1)
             self.scrubber.blockSignals(False)
-        self.scrub_label.setText(f"kept grids: {n}")
+        live = f"live at step {self._latest_grid[0]} · " if self._latest_grid and self.follow.isChecked() else ""
+        self.scrub_label.setText(f"{live}kept grids: {n}")
 
     def _on_scrub(self, idx):
         hist = self.experiment.history
@@ -159,7 +167,8 @@ class GANTab(ExperimentTab):
     def _on_follow(self, on):
         if on and self._latest_grid is not None:
             step, g = self._latest_grid
-            self.grid_view.show_image(tile_grid(g, 8), f"Samples from the fixed noise batch · step {step}")
+            self.grid_view.show_image(tile_grid(g, 8), LIVE_TITLE)
+            self._update_scrubber_range()
 
     def _on_interp_pair(self):
         pair = (self.interp_a.value(), self.interp_b.value())
@@ -167,17 +176,26 @@ class GANTab(ExperimentTab):
         if self.experiment.steps_done and not self.worker.state == "running":
             with self.worker.lock:
                 strip = self.experiment.interpolation()
-            self.interp_view.show_image(tile_grid(strip, len(strip)), f"Latent interpolation · sample {pair[0]} → {pair[1]}")
+            self.interp_view.show_image(tile_grid(strip, len(strip)), f"Latent interpolation {pair[0]} → {pair[1]}")
 
     def after_checkpoint_loaded(self):
+        self.show_current_model()
+
+    def on_run_halted(self):
+        self.show_current_model()
+
+    def show_current_model(self):
+        """Draw the grid and strip of the model as it is now (after a pause, a stop or a load)."""
         exp = self.experiment
         if exp is None or not exp.steps_done:
             return
         with self.worker.lock:
             grid, strip = exp.samples(), exp.interpolation()
         self._latest_grid = (exp.steps_done, grid)
-        self.grid_view.show_image(tile_grid(grid, 8), f"Samples from the fixed noise batch · step {exp.steps_done}")
-        self.interp_view.show_image(tile_grid(strip, len(strip)), "Latent interpolation")
+        if self.follow.isChecked():
+            self.grid_view.show_image(tile_grid(grid, 8), LIVE_TITLE)
+        i, j = exp.interp_pair
+        self.interp_view.show_image(tile_grid(strip, len(strip)), f"Latent interpolation {i} → {j}")
         self._update_scrubber_range()
 
     def figures(self):
