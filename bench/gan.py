@@ -64,7 +64,7 @@ def gui(data_path, seconds):
     if data_path:
         tab.open_data(str(data_path))
     gaps, clock = [], QElapsedTimer()
-    period = 5
+    period = 20  # ms; a faster probe would itself steal the GIL from the worker
 
     def tick():
         if clock.isValid():

@@ -17,7 +17,7 @@ class DigitClassifier:
         self.net = None
         self.val_accuracy = float("nan")
 
-    def fit(self, images, labels, epochs=6, batch_size=128, lr=2e-3, val_fraction=0.1):
+    def fit(self, images, labels, epochs=10, batch_size=128, lr=2e-3, val_fraction=0.1):
         """images: (N, 28, 28) float in [0, 1]; labels: (N,) ints. Holds out ``val_fraction``
         to report ``val_accuracy``. Returns self."""
         x = images.reshape(len(images), -1).astype(np.float32)

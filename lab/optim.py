@@ -148,18 +148,21 @@ class Adam(Optimizer):
         v += tmp
         return m, v, tmp
 
-    def _step_with(self, w, num, v, tmp):
-        """w -= lr * num / (sqrt(v / (1-b2^t)) + eps), reusing tmp."""
-        np.multiply(v, 1.0 / (1 - self.hyper["beta2"] ** self.t), out=tmp)
-        np.sqrt(tmp, out=tmp)
-        tmp += self.hyper["eps"]
-        np.divide(num, tmp, out=tmp)
-        tmp *= self.lr
+    def _step_with(self, w, m, v, tmp, extra=None):
+        """w -= lr m^ / (sqrt(v^) + eps), in the paper's equivalent efficient form
+        w -= lr_t m / (sqrt(v) + eps_t) with lr_t = lr sqrt(1-b2^t) / (1-b1^t), eps_t = eps sqrt(1-b2^t)
+        (fewer passes over the parameters). ``extra`` is added to m (Nadam's look-ahead term)."""
+        c2 = np.sqrt(1 - self.hyper["beta2"] ** self.t)
+        lr_t = self.lr * c2 / (1 - self.hyper["beta1"] ** self.t)
+        np.sqrt(v, out=tmp)
+        tmp += self.hyper["eps"] * c2
+        np.divide(m if extra is None else m + extra, tmp, out=tmp)
+        tmp *= lr_t
         w -= tmp
 
     def _update_one(self, key, w, g):
         m, v, tmp = self._moments(key, w, g)
-        self._step_with(w, m / (1 - self.hyper["beta1"] ** self.t), v, tmp)
+        self._step_with(w, m, v, tmp)
 
     def state_dict(self):
         d = super().state_dict()
@@ -180,8 +183,8 @@ class Nadam(Adam):
     def _update_one(self, key, w, g):
         m, v, tmp = self._moments(key, w, g)
         b1 = self.hyper["beta1"]
-        corr = 1 - b1 ** self.t
-        self._step_with(w, b1 * m / corr + (1 - b1) * g / corr, v, tmp)
+        # b1 m^ + (1-b1) g / (1-b1^t) = (b1 m + (1-b1) g) / (1-b1^t): the bias correction is shared
+        self._step_with(w, b1 * m, v, tmp, extra=(1 - b1) * g)
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adagrad, Adadelta, RMSProp, Adam, Nadam)}

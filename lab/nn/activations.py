@@ -18,7 +18,8 @@ def relu_backward(dout, x):
 
 
 def leaky_relu_forward(x, slope=0.2):
-    out = np.where(x > 0, x, x * x.dtype.type(slope))
+    """max(x, slope x) for 0 <= slope < 1."""
+    out = np.maximum(x, x * x.dtype.type(slope))
     return out, (x, slope)
 
 
