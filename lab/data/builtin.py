@@ -28,3 +28,16 @@ def digits_28():
     """scikit-learn's 1,797 bundled 8x8 digits, resampled to MNIST's 28x28 layout."""
     images, labels = _digits_28_arrays()
     return ImageSet(images, labels, "built-in: scikit-learn digits resampled to 28x28")
+
+
+@lru_cache(maxsize=1)
+def wine():
+    """scikit-learn's bundled wine data: X (178, 13) float64, y (178,) cultivar 0..2, feature names."""
+    from sklearn.datasets import load_wine
+
+    d = load_wine()
+    X = d.data.astype(np.float64)
+    X.setflags(write=False)
+    y = d.target.astype(np.int64)
+    y.setflags(write=False)
+    return X, y, list(d.feature_names)
