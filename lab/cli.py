@@ -16,14 +16,12 @@ from pathlib import Path
 
 from .errors import DataError, DivergedError
 from .experiments import EXPERIMENTS, get_experiment, load_all, load_checkpoint, save_checkpoint
-from .experiments.base import config_to_dict
+from .experiments.base import config_to_dict, field_type
 from .export import write_csv, write_json
 
 
 def _parse_value(field, text):
-    t = field.type if isinstance(field.type, type) else type(field.default) if field.default is not dataclasses.MISSING else str
-    if field.default_factory is not dataclasses.MISSING:
-        t = type(field.default_factory())
+    t = field_type(field)
     if t is list:
         return [int(v) for v in text.replace(" ", "").split(",") if v]
     if t is bool:
@@ -52,12 +50,13 @@ class Progress:
     def __init__(self, total, stream=sys.stderr):
         self.total, self.stream, self.t0, self.last = total, stream, time.perf_counter(), 0.0
         self.tty = stream.isatty()
+        self.shown = None
 
     def update(self, step, metrics, force=False):
         now = time.perf_counter()
-        if not force and now - self.last < (0.2 if self.tty else 5.0):
+        if step == self.shown or (not force and now - self.last < (0.2 if self.tty else 5.0)):
             return
-        self.last = now
+        self.last, self.shown = now, step
         rate = step / max(now - self.t0, 1e-9)
         eta = (self.total - step) / rate if rate > 0 else float("inf")
         shown = " ".join(f"{k}={v:.4g}" for k, v in list(metrics.items())[:5])
@@ -87,7 +86,8 @@ def cmd_run(args):
         exp = load_checkpoint(args.checkpoint, args.name)
     else:
         overrides = _overrides(cls, args.set)
-        overrides.update({k: v for k, v in (("steps", args.steps), ("seed", args.seed), ("data", args.data)) if v is not None})
+        overrides.update({k: v for k, v in (("steps", args.steps), ("seed", args.seed), ("data", args.data),
+                                            ("epochs", args.epochs)) if v is not None})
         config = cls.preset_config(args.preset, **overrides)
         exp = cls(config)
     out = Path(args.out)
@@ -140,6 +140,7 @@ def build_parser():
     r.add_argument("name", help="experiment name (see 'list')")
     r.add_argument("--preset", help="preset name (see 'list')")
     r.add_argument("--steps", type=int, help="iterations to run")
+    r.add_argument("--epochs", type=int, help="passes over the data (experiments that count epochs)")
     r.add_argument("--seed", type=int)
     r.add_argument("--data", help="data file or folder (default: found files or the built-in data)")
     r.add_argument("--out", default="runs/latest", help="output folder (default: %(default)s)")

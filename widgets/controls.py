@@ -5,8 +5,10 @@ import dataclasses
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLineEdit, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLineEdit, QPushButton,
                                QSpinBox, QToolButton, QWidget)
+
+from lab.experiments.base import field_type
 
 
 class RunBar(QWidget):
@@ -46,12 +48,6 @@ class RunBar(QWidget):
         self.pause_btn.setEnabled(running)
         self.step_btn.setEnabled(not running)
         self.stop_btn.setEnabled(running or paused)
-
-
-def _field_type(f):
-    if f.default_factory is not dataclasses.MISSING:
-        return type(f.default_factory())
-    return type(f.default)
 
 
 class _PathEdit(QWidget):
@@ -97,7 +93,7 @@ class ConfigForm(QWidget):
             self.layout_.addRow(meta.get("label") or f.name.replace("_", " "), ed)
 
     def _make_editor(self, f, meta):
-        t = _field_type(f)
+        t = field_type(f)
         if "choices" in meta:
             ed = QComboBox()
             ed.addItems([str(c) for c in meta["choices"]])
@@ -106,6 +102,9 @@ class ConfigForm(QWidget):
             ed = _PathEdit(meta.get("help", ""))
             ed.edit.editingFinished.connect(self.changed.emit)
             ed.browse.clicked.connect(lambda _=False, n=f.name: self.browse_requested.emit(n))
+        elif t is bool:
+            ed = QCheckBox()
+            ed.toggled.connect(self.changed.emit)
         elif t is int:
             ed = QSpinBox()
             ed.setRange(int(meta.get("min", -2**31)), int(min(meta.get("max", 2**31 - 1), 2**31 - 1)))
@@ -126,7 +125,9 @@ class ConfigForm(QWidget):
         for f in self.fields:
             ed, value = self.editors[f.name], getattr(config, f.name)
             ed.blockSignals(True)
-            if isinstance(ed, QComboBox):
+            if isinstance(ed, QCheckBox):
+                ed.setChecked(bool(value))
+            elif isinstance(ed, QComboBox):
                 ed.setCurrentText(str(value))
             elif isinstance(ed, _PathEdit):
                 ed.edit.setText(str(value))
@@ -144,9 +145,11 @@ class ConfigForm(QWidget):
         """Field values parsed from the editors; raises ValueError naming the field."""
         out = {}
         for f in self.fields:
-            ed, t, meta = self.editors[f.name], _field_type(f), f.metadata
+            ed, t, meta = self.editors[f.name], field_type(f), f.metadata
             label = meta.get("label") or f.name
-            if isinstance(ed, QComboBox):
+            if isinstance(ed, QCheckBox):
+                out[f.name] = ed.isChecked()
+            elif isinstance(ed, QComboBox):
                 out[f.name] = ed.currentText()
             elif isinstance(ed, _PathEdit):
                 out[f.name] = ed.edit.text().strip()

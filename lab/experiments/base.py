@@ -86,6 +86,13 @@ def config_field(default, help="", label=None, **limits):
     return dataclasses.field(default=default, metadata=meta)
 
 
+def field_type(f):
+    """The Python type of a config field's value (int, float, bool, str, list)."""
+    if f.default_factory is not dataclasses.MISSING:
+        return type(f.default_factory())
+    return type(f.default)
+
+
 def config_to_dict(config):
     return dataclasses.asdict(config)
 

@@ -38,10 +38,8 @@ class ZCAConfig:
     hidden: list = config_field([256, 128], "Sizes of the two hidden layers", label="Hidden")
     activation: str = config_field("relu", "Hidden activation", label="Activation",
                                    choices=["relu", "leaky_relu", "elu", "tanh", "logistic", "arctan"])
-    centre: bool = config_field(True, "Centre the input (y = x - mean, dy/dx = 1 - 1/m)", label="Centring layer",
-                                choices=[True, False])
-    whiten: bool = config_field(True, "ZCA-whiten the first layer's output before its activation", label="ZCA layer",
-                                choices=[True, False])
+    centre: bool = config_field(True, "Centre the input (y = x - mean, dy/dx = 1 - 1/m)", label="Centring layer")
+    whiten: bool = config_field(True, "ZCA-whiten the first layer's output before its activation", label="ZCA layer")
     decomposition: str = config_field("eig", "Eigendecomposition or SVD of the covariance", label="Decomposition",
                                       choices=["eig", "svd"])
     group_size: int = config_field(16, "Whiten groups of this many features (Huang et al.); 0: the whole layer",
@@ -49,7 +47,7 @@ class ZCAConfig:
     eps: float = config_field(1e-3, "Added to the covariance's eigenvalues before lam^-1/2", label="Whitening eps",
                               min=1e-12, max=10.0, log=True)
     symmetrize: bool = config_field(True, "Symmetrise the covariance gradient (off: the seed's unsymmetrised form)",
-                                    label="Symmetric dS", choices=[True, False])
+                                    label="Symmetric dS")
     lr: float = config_field(2e-3, "Adam learning rate", label="Learning rate", min=1e-8, max=1.0, log=True)
     lr_decay: float = config_field(0.85, "Learning-rate factor per epoch (exponential decay)", label="LR decay / epoch",
                                    min=0.01, max=1.0)
@@ -57,10 +55,6 @@ class ZCAConfig:
                               label="Random shift", min=0, max=8)
     weight_decay: float = config_field(5e-4, "L2 penalty on the weights (adds wd * W to their gradients)",
                                        label="Weight decay", min=0.0, max=1.0, log=True)
-
-    @property
-    def steps(self):
-        return 0  # derived from the data size: see ZCAExperiment.total_steps
 
 
 def random_shift(x, k, rng):
@@ -149,7 +143,7 @@ class ZCAExperiment(Experiment):
     def _whiten_forward(self, a, train):
         # the eigen-problem in float64 (float32 divided differences are too coarse), the rest in float32
         y, cache = self.zca.forward(a.astype(np.float64), train=train)
-        return y.astype(np.float32), cache
+        return y.astype(a.dtype), cache
 
     def backward(self, dscores, cache):
         c0, c1, cz, ca1, c2, ca2, c3 = cache
@@ -160,7 +154,7 @@ class ZCAExperiment(Experiment):
         dh1, g["W2"], g["b2"] = dense_backward(da2, c2)
         da1 = act_b(dh1, ca1)                                  # backprop through activation 1
         if cz is not None:
-            da1 = self.zca.backward(da1.astype(np.float64), cz).astype(np.float32)  # through the whitening
+            da1 = self.zca.backward(da1.astype(np.float64), cz).astype(da1.dtype)  # through the whitening
         _, g["W1"], g["b1"] = dense_backward(da1, c1, need_dx=False)
         return g
 
