@@ -12,6 +12,7 @@ def _whiten(Xc, eps, zca):
     n = Xc.shape[0]
     S = Xc.T @ Xc / n
     lam, U = np.linalg.eigh(S)
+    lam, U = lam[::-1], U[:, ::-1]  # largest variance first: PCA coordinates read left to right
     scale = 1.0 / np.sqrt(np.maximum(lam, 0) + eps)
     Y = (Xc @ U) * scale
     return Y @ U.T if zca else Y

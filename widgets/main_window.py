@@ -24,7 +24,7 @@ class MainWindow(QMainWindow):
         for name, cls in tab_classes():
             tab = cls(settings=self.settings)
             tab.status.connect(self._tab_status(tab))
-            self.tabs.addTab(tab, cls.experiment_cls.title)
+            self.tabs.addTab(tab, (cls.tab_title or cls.experiment_cls.title).replace("&", "&&"))
             self.tab_by_name[name] = tab
         self.tabs.currentChanged.connect(lambda i: self.settings.setValue("window/tab", i))
         self._build_menus()

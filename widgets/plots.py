@@ -109,6 +109,21 @@ class LiveCurves(pg.PlotWidget):
             self.curves[key].setData([], [])
         self._xr = self._yr = None
 
+    def keep_as_reference(self, label):
+        """Keep the current curves, dashed, as the previous run's (replacing an older one), so two
+        runs compare on one plot. Called on Reset, not per frame."""
+        pi = self.getPlotItem()
+        for item in getattr(self, "references", []):
+            pi.removeItem(item)
+        self.references = []
+        for i, (key, buf) in enumerate(self.buffers.items()):
+            if buf.n:
+                color = PALETTE[i % len(PALETTE)]
+                name = f"{self.curves[key].name()} ({label})"
+                ref = pi.plot(buf.x[:buf.n].copy(), buf.y[:buf.n].copy(), name=name,
+                              pen=pg.mkPen(color, width=1.2, style=Qt.DashLine))
+                self.references.append(ref)
+
 
 class ImagePanel(pg.GraphicsLayoutWidget):
     """One image (gray or RGB) in a locked-aspect view with a title; ``show_image`` only calls
@@ -260,3 +275,119 @@ class MessageBar(QWidget):
         self.setAttribute(Qt.WA_StyledBackground, True)
         self.label.setText(text)
         self.show()
+
+
+def diverging_lut():
+    """Blue - white - red lookup table for signed matrices (symmetric levels around 0)."""
+    cmap = pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (247, 247, 247), (178, 24, 43)])
+    return cmap.getLookupTable(0.0, 1.0, 256)
+
+
+class HeatmapPanel(pg.PlotWidget):
+    """A matrix as coloured cells with a signed colour scale; small matrices get their values
+    written in and their rows/columns labelled. ``set_matrix`` reuses the items."""
+
+    def __init__(self, title, labels=None, annotate_max=13, parent=None, x_label="", y_label=""):
+        super().__init__(parent=parent)
+        self.export_name = title
+        self.setBackground("w")
+        pi = self.getPlotItem()
+        pi.setTitle(title, color="#222", size="10pt")
+        pi.setLabel("bottom", x_label)
+        pi.setLabel("left", y_label)
+        pi.invertY(True)
+        pi.setAspectLocked(True)
+        pi.setMouseEnabled(x=False, y=False)
+        pi.hideButtons()
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(diverging_lut())
+        pi.addItem(self.image)
+        self.labels = labels
+        self.annotate_max = annotate_max
+        self.texts = []
+        self.current = None
+        self.levels = (-1.0, 1.0)
+
+    def set_matrix(self, M, scale=None, labels=None, levels=None):
+        """Colour levels: ``levels`` when given, else symmetric +-scale (default: max |M|)."""
+        M = np.asarray(M, float)
+        s = scale or float(np.abs(M).max()) or 1.0
+        self.levels = levels or (-s, s)
+        self.current = M
+        self.image.setImage(M, autoLevels=False, levels=self.levels)
+        pi = self.getPlotItem()
+        n, m = M.shape
+        labels = labels or self.labels
+        if labels and len(labels) == n:
+            ticks = [(i + 0.5, lab[:14]) for i, lab in enumerate(labels)]
+            pi.getAxis("left").setTicks([ticks])
+            pi.getAxis("bottom").setTicks([ticks])
+        if max(n, m) <= self.annotate_max:
+            while len(self.texts) < n * m:
+                t = pg.TextItem(color="#000", anchor=(0.5, 0.5))
+                pi.addItem(t)
+                self.texts.append(t)
+            for k, t in enumerate(self.texts):
+                if k < n * m:
+                    i, j = divmod(k, m)
+                    t.setText(f"{M[i, j]:.3g}")
+                    t.setPos(j + 0.5, i + 0.5)
+                    t.show()
+                else:
+                    t.hide()
+        else:
+            for t in self.texts:
+                t.hide()
+        pi.setRange(xRange=(0, m), yRange=(0, n), padding=0.02)
+
+
+class ScatterPanel(pg.PlotWidget):
+    """Points coloured by class (one ScatterPlotItem per class, created once) and up to
+    ``n_arrows`` arrows (eigenvectors), with a legend and labelled axes."""
+
+    def __init__(self, title, class_names, x_label, y_label, n_arrows=0, parent=None):
+        super().__init__(parent=parent)
+        self.export_name = title
+        self.setBackground("w")
+        pi = self.getPlotItem()
+        pi.setTitle(title, color="#222", size="10pt")
+        pi.setLabel("bottom", x_label)
+        pi.setLabel("left", y_label)
+        pi.showGrid(x=True, y=True, alpha=0.2)
+        pi.addLegend(offset=(10, 10), labelTextColor="#222")
+        self.scatters = []
+        self.set_classes(class_names)
+        self.arrows = []
+        for i in range(n_arrows):
+            pen = pg.mkPen("#000" if i == 0 else "#666", width=2.5)
+            line = pi.plot([], [], pen=pen, name=f"e{i + 1}")
+            head = pg.ArrowItem(angle=0, headLen=14, tipAngle=30, brush="#000" if i == 0 else "#666", pen=None)
+            label = pg.TextItem(color="#000" if i == 0 else "#555", anchor=(0, 1))
+            pi.addItem(head)
+            pi.addItem(label)
+            self.arrows.append((line, head, label))
+
+    def set_classes(self, class_names):
+        """One scatter item per class; re-made only when the data's classes change."""
+        pi = self.getPlotItem()
+        for s in self.scatters:
+            pi.removeItem(s)
+        self.scatters = [pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(PALETTE[i % len(PALETTE)]),
+                                            name=str(name)) for i, name in enumerate(class_names)]
+        for s in self.scatters:
+            pi.addItem(s)
+
+    def set_points(self, x, y, labels):
+        for c, s in enumerate(self.scatters):
+            m = labels == c
+            s.setData(x[m], y[m])
+
+    def set_arrows(self, arrows):
+        """arrows: [(x0, y0, x1, y1, text)]"""
+        for (line, head, label), (x0, y0, x1, y1, text) in zip(self.arrows, arrows):
+            line.setData([x0, x1], [y0, y1])
+            head.setPos(x1, y1)
+            # ArrowItem's angle is in screen degrees; y grows upwards in data but downwards on screen
+            head.setStyle(angle=180 - np.degrees(np.arctan2(y1 - y0, x1 - x0)))
+            label.setText(text)
+            label.setPos(x1, y1)

@@ -18,6 +18,7 @@ def window(qtbot, tmp_path):
     win = MainWindow(settings)
     qtbot.addWidget(win)
     win.show()
+    win.show_tab("gan")
     tab = win.tab_by_name["gan"]
     cfg = GANExperiment.preset_config("small-fast", preview_every=3, history_every=3)
     tab.form.set_config(cfg)
@@ -86,7 +87,7 @@ def test_unwritable_export_folder_is_reported(qtbot, window, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     tab.export_all(str(blocker / "sub"))
-    assert tab.message.isVisible() and "Export to" in tab.message.label.text()
+    assert not tab.message.isHidden() and "Export to" in tab.message.label.text()
 
 
 def test_bad_data_keeps_the_current_run(qtbot, window, tmp_path):

@@ -3,5 +3,6 @@
 
 def tab_classes():
     """(experiment name, tab class) in the order the main window shows them."""
+    from .eigen_tab import EigenTab
     from .gan_tab import GANTab
-    return [("gan", GANTab)]
+    return [("eigen", EigenTab), ("gan", GANTab)]

@@ -22,6 +22,7 @@ from ..worker import ExperimentWorker
 
 class ExperimentTab(QWidget):
     experiment_cls = None
+    tab_title = None  # the tab's name in the window (default: the experiment's title)
     explanation = ""  # HTML for the "What you are seeing" panel
     status = Signal(str)  # for the main window's status bar
 
