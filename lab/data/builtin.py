@@ -41,3 +41,75 @@ def wine():
     y = d.target.astype(np.int64)
     y.setflags(write=False)
     return X, y, list(d.feature_names)
+
+
+GIF_PHOTOS = ("camera", "astronaut", "coins", "moon", "chelsea", "coffee", "rocket", "grass", "gravel", "brick",
+              "clock", "immunohistochemistry")
+DEMO_GIFS_VERSION = "gifs-v1"
+
+
+def cache_dir():
+    import os
+    from pathlib import Path
+
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "numpy-lab"
+
+
+def _photo(name):
+    import skimage.data
+    from skimage.color import rgb2gray
+
+    img = getattr(skimage.data, name)()
+    img = rgb2gray(img) if img.ndim == 3 else img.astype(np.float64) / 255.0
+    return img.astype(np.float32)
+
+
+def make_demo_clip(kind, photo, rng, n_frames=8, size=64):
+    """One animation over a photo: 'pan' slides a window sideways, 'zoom' grows or shrinks it
+    about a point. A single frame of either is just a photo crop: telling them apart needs time."""
+    from skimage.transform import resize
+
+    H, W = photo.shape
+    frames = []
+    if kind == "pan":
+        win = int(rng.integers(110, 170))
+        speed = float(rng.uniform(3, 6)) * win / size * rng.choice([-1, 1])  # 3-6 output pixels per frame
+        travel = abs(speed) * (n_frames - 1)
+        y0 = int(rng.integers(0, H - win))
+        x_first = float(rng.uniform(0, W - win - travel)) + (travel if speed < 0 else 0)
+        for t in range(n_frames):
+            x0 = int(round(x_first + speed * t))
+            frames.append(resize(photo[y0:y0 + win, x0:x0 + win], (size, size), anti_aliasing=True))
+    else:
+        big, small = int(rng.integers(150, 200)), int(rng.integers(70, 100))
+        sizes = np.linspace(big, small, n_frames) if rng.random() < 0.5 else np.linspace(small, big, n_frames)
+        cy, cx = int(rng.integers(big // 2, H - big // 2)), int(rng.integers(big // 2, W - big // 2))
+        for s in sizes:
+            r = int(s) // 2
+            frames.append(resize(photo[cy - r:cy + r, cx - r:cx + r], (size, size), anti_aliasing=True))
+    return np.clip(np.stack(frames), 0, 1)
+
+
+def demo_gifs_folder(per_class=40, seed=0):
+    """Two classes of animated GIFs ('pan' and 'zoom' over scikit-image's sample photographs),
+    generated deterministically and written once as real .gif files into the cache folder, so
+    the default goes through the same reader as a user's folder. Returns the folder."""
+    from PIL import Image
+
+    from ..files import atomic_path
+
+    root = cache_dir() / f"{DEMO_GIFS_VERSION}-{per_class}-{seed}"
+    done = root / ".complete"
+    if done.exists():
+        return root
+    rng = np.random.default_rng(seed)
+    photos = [_photo(n) for n in GIF_PHOTOS]
+    for kind in ("pan", "zoom"):
+        (root / kind).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            clip = make_demo_clip(kind, photos[int(rng.integers(len(photos)))], rng)
+            pils = [Image.fromarray((f * 255 + 0.5).astype(np.uint8), "L") for f in clip]
+            with atomic_path(root / kind / f"{kind}-{i:02d}.gif") as tmp:
+                pils[0].save(tmp, format="GIF", save_all=True, append_images=pils[1:], duration=120, loop=0)
+    done.write_text("ok\n")
+    return root

@@ -1,0 +1,45 @@
+import numpy as np
+import pytest
+
+from lab.nn.conv import avg_pool_backward, avg_pool_forward, conv_backward, conv_forward
+from lab.nn.gradcheck import eval_numerical_gradient_array, rel_error
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_conv_gradients(k):
+    rng = np.random.default_rng(k)
+    x = rng.standard_normal((2, 3, 6, 5))
+    w = rng.standard_normal((4, 3, k, k))
+    b = rng.standard_normal(4)
+    dout = rng.standard_normal((2, 4, 6, 5))
+    out, cache = conv_forward(x, w, b)
+    assert out.shape == (2, 4, 6, 5)
+    dx, dw, db = conv_backward(dout, cache)
+    f = lambda: conv_forward(x, w, b)[0]  # noqa: E731
+    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-7
+    assert rel_error(dw, eval_numerical_gradient_array(f, w, dout)) < 1e-7
+    assert rel_error(db, eval_numerical_gradient_array(f, b, dout)) < 1e-7
+
+
+def test_conv_matches_a_direct_sum():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 2, 4, 4))
+    w = rng.standard_normal((1, 2, 3, 3))
+    out, _ = conv_forward(x, w, np.zeros(1))
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    assert out[0, 0, 1, 2] == pytest.approx(np.sum(xp[0, :, 1:4, 2:5] * w[0]))
+
+
+def test_avg_pool_gradient():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 4, 6))
+    dout = rng.standard_normal((2, 3, 2, 3))
+    out, cache = avg_pool_forward(x, 2)
+    dx = avg_pool_backward(dout, cache)
+    assert rel_error(dx, eval_numerical_gradient_array(lambda: avg_pool_forward(x, 2)[0], x, dout)) < 1e-7
+
+
+def test_float32_stays_float32():
+    x = np.ones((1, 1, 4, 4), np.float32)
+    out, cache = conv_forward(x, np.ones((2, 1, 3, 3), np.float32), np.zeros(2, np.float32))
+    assert out.dtype == np.float32 and conv_backward(out, cache)[0].dtype == np.float32
