@@ -18,10 +18,14 @@ def _idx_report(path):
 
 
 def inspect_path(path):
-    """Returns (report dict, ok). ok is False when nothing usable was found."""
+    """Returns (report dict, ok). ok is False when nothing usable was found. A folder whose
+    subfolders hold GIFs is described as a GIF dataset; anything else as IDX files."""
     path = Path(path).expanduser()
     if not path.exists():
         return {"path": str(path), "error": "no such file or folder"}, False
+    if path.is_dir() and any(p.suffix.lower() == ".gif" for p in path.glob("*/**/*")):
+        from .data.gif import inspect_gif_folder
+        return inspect_gif_folder(path)
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     found, skipped = [], []
     for f in files:

@@ -45,7 +45,7 @@ def wine():
 
 GIF_PHOTOS = ("camera", "astronaut", "coins", "moon", "chelsea", "coffee", "rocket", "grass", "gravel", "brick",
               "clock", "immunohistochemistry")
-DEMO_GIFS_VERSION = "gifs-v1"
+DEMO_GIFS_VERSION = "gifs-v2"
 
 
 def cache_dir():
@@ -65,33 +65,28 @@ def _photo(name):
 
 
 def make_demo_clip(kind, photo, rng, n_frames=8, size=64):
-    """One animation over a photo: 'pan' slides a window sideways, 'zoom' grows or shrinks it
-    about a point. A single frame of either is just a photo crop: telling them apart needs time."""
+    """One animation over a photo: a window sliding sideways ('horizontal') or up or down
+    ('vertical') at 1-2 output pixels per frame. A single frame of either is just a photo crop:
+    telling them apart needs the motion, so the frames have to be read as a sequence."""
     from skimage.transform import resize
 
     H, W = photo.shape
+    win = int(rng.integers(110, 170))
+    speed = float(rng.uniform(1.0, 2.0)) * win / size * rng.choice([-1, 1])
+    travel = abs(speed) * (n_frames - 1)
+    along, across = (W, H) if kind == "horizontal" else (H, W)
+    first = float(rng.uniform(0, along - win - travel)) + (travel if speed < 0 else 0)
+    fixed = int(rng.integers(0, across - win))
     frames = []
-    if kind == "pan":
-        win = int(rng.integers(110, 170))
-        speed = float(rng.uniform(3, 6)) * win / size * rng.choice([-1, 1])  # 3-6 output pixels per frame
-        travel = abs(speed) * (n_frames - 1)
-        y0 = int(rng.integers(0, H - win))
-        x_first = float(rng.uniform(0, W - win - travel)) + (travel if speed < 0 else 0)
-        for t in range(n_frames):
-            x0 = int(round(x_first + speed * t))
-            frames.append(resize(photo[y0:y0 + win, x0:x0 + win], (size, size), anti_aliasing=True))
-    else:
-        big, small = int(rng.integers(150, 200)), int(rng.integers(70, 100))
-        sizes = np.linspace(big, small, n_frames) if rng.random() < 0.5 else np.linspace(small, big, n_frames)
-        cy, cx = int(rng.integers(big // 2, H - big // 2)), int(rng.integers(big // 2, W - big // 2))
-        for s in sizes:
-            r = int(s) // 2
-            frames.append(resize(photo[cy - r:cy + r, cx - r:cx + r], (size, size), anti_aliasing=True))
+    for t in range(n_frames):
+        a = int(round(first + speed * t))
+        crop = photo[fixed:fixed + win, a:a + win] if kind == "horizontal" else photo[a:a + win, fixed:fixed + win]
+        frames.append(resize(crop, (size, size), anti_aliasing=True))
     return np.clip(np.stack(frames), 0, 1)
 
 
-def demo_gifs_folder(per_class=40, seed=0):
-    """Two classes of animated GIFs ('pan' and 'zoom' over scikit-image's sample photographs),
+def demo_gifs_folder(per_class=100, seed=0):
+    """Two classes of animated GIFs (horizontal and vertical pans over scikit-image's sample photographs),
     generated deterministically and written once as real .gif files into the cache folder, so
     the default goes through the same reader as a user's folder. Returns the folder."""
     from PIL import Image
@@ -104,7 +99,7 @@ def demo_gifs_folder(per_class=40, seed=0):
         return root
     rng = np.random.default_rng(seed)
     photos = [_photo(n) for n in GIF_PHOTOS]
-    for kind in ("pan", "zoom"):
+    for kind in ("horizontal", "vertical"):
         (root / kind).mkdir(parents=True, exist_ok=True)
         for i in range(per_class):
             clip = make_demo_clip(kind, photos[int(rng.integers(len(photos)))], rng)
