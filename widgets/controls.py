@@ -92,33 +92,37 @@ class ConfigForm(QWidget):
             self.editors[f.name] = ed
             self.layout_.addRow(meta.get("label") or f.name.replace("_", " "), ed)
 
+    def _changed(self, *_):
+        """Editors' signals carry their new value; the form says only that something changed."""
+        self.changed.emit()
+
     def _make_editor(self, f, meta):
         t = field_type(f)
         if "choices" in meta:
             ed = QComboBox()
             ed.addItems([str(c) for c in meta["choices"]])
-            ed.currentIndexChanged.connect(self.changed.emit)
+            ed.currentIndexChanged.connect(self._changed)
         elif meta.get("kind") == "path":
             ed = _PathEdit(meta.get("help", ""))
-            ed.edit.editingFinished.connect(self.changed.emit)
+            ed.edit.editingFinished.connect(self._changed)
             ed.browse.clicked.connect(lambda _=False, n=f.name: self.browse_requested.emit(n))
         elif t is bool:
             ed = QCheckBox()
-            ed.toggled.connect(self.changed.emit)
+            ed.toggled.connect(self._changed)
         elif t is int:
             ed = QSpinBox()
             ed.setRange(int(meta.get("min", -2**31)), int(min(meta.get("max", 2**31 - 1), 2**31 - 1)))
             ed.setKeyboardTracking(False)
-            ed.valueChanged.connect(self.changed.emit)
+            ed.valueChanged.connect(self._changed)
         elif t is float:
             ed = QLineEdit()
             v = QDoubleValidator(float(meta.get("min", -1e300)), float(meta.get("max", 1e300)), 12, ed)
             v.setNotation(QDoubleValidator.Notation.ScientificNotation)
             ed.setValidator(v)
-            ed.editingFinished.connect(self.changed.emit)
+            ed.editingFinished.connect(self._changed)
         else:  # lists and free text
             ed = QLineEdit()
-            ed.editingFinished.connect(self.changed.emit)
+            ed.editingFinished.connect(self._changed)
         return ed
 
     def set_config(self, config):

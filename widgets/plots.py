@@ -48,6 +48,8 @@ class LiveCurves(pg.PlotWidget):
         pi.setTitle(title, color="#222", size="11pt")
         pi.setLabel("bottom", x_label)
         pi.setLabel("left", y_label, units=y_units)
+        if y_units is None:
+            pi.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on unit-less values
         pi.showGrid(x=True, y=True, alpha=0.25)
         pi.setLogMode(y=log_y)
         pi.setDownsampling(auto=True, mode="peak")
@@ -391,3 +393,36 @@ class ScatterPanel(pg.PlotWidget):
             head.setStyle(angle=180 - np.degrees(np.arctan2(y1 - y0, x1 - x0)))
             label.setText(text)
             label.setPos(x1, y1)
+
+
+class BeforeAfterBars(pg.PlotWidget):
+    """Two bars per item: a reference value (grey, e.g. before training) and the current one."""
+
+    def __init__(self, title, y_label, x_label, ref_name="before training", cur_name="now", parent=None):
+        super().__init__(parent=parent)
+        self.export_name = title
+        self.setBackground("w")
+        pi = self.getPlotItem()
+        pi.setTitle(title, color="#222", size="10pt")
+        pi.setLabel("left", y_label)
+        pi.setLabel("bottom", x_label)
+        pi.addLegend(offset=(10, 10), labelTextColor="#222")
+        pi.setMouseEnabled(x=False, y=False)
+        pi.setYRange(0, 1.3, padding=0.02)  # headroom for the legend
+        _cache_axes(pi)
+        self.ref = pg.BarGraphItem(x=[], height=[], width=0.38, brush="#b0b0b0", name=ref_name)
+        self.cur = pg.BarGraphItem(x=[], height=[], width=0.38, brush=PALETTE[0], name=cur_name)
+        pi.addItem(self.ref)
+        pi.addItem(self.cur)
+        self.n = None
+
+    def set_values(self, ref, cur, labels=None):
+        x = np.arange(len(cur), dtype=float)
+        self.ref.setOpts(x=x - 0.2, height=np.asarray(ref, float))
+        self.cur.setOpts(x=x + 0.2, height=np.asarray(cur, float))
+        if self.n != len(cur):
+            self.n = len(cur)
+            step = max(1, len(cur) // 12)
+            ax = self.getPlotItem().getAxis("bottom")
+            ax.setTicks([[(i, (labels[i] if labels else str(i))[:10]) for i in range(0, len(cur), step)]])
+            self.getPlotItem().setXRange(-0.7, len(cur) - 0.3, padding=0)

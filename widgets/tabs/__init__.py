@@ -5,4 +5,5 @@ def tab_classes():
     """(experiment name, tab class) in the order the main window shows them."""
     from .eigen_tab import EigenTab
     from .gan_tab import GANTab
-    return [("eigen", EigenTab), ("gan", GANTab)]
+    from .gif_tab import GIFTab
+    return [("eigen", EigenTab), ("gan", GANTab), ("gif", GIFTab)]

@@ -119,6 +119,15 @@ class ExperimentTab(QWidget):
         """Widgets that 'Export all figures' writes."""
         return []
 
+    @staticmethod
+    def latest_metrics(frame, key):
+        """The metrics of the newest step in ``frame`` that has ``key`` (e.g. an epoch's end),
+        or None: a frame's snapshot is its newest step, which may not be that step."""
+        for _, m in reversed(frame.rows):
+            if key in m:
+                return m
+        return None
+
     # ------------------------------------------------------------------ panels
     def _build_export_box(self):
         box = QGroupBox("Export")

@@ -334,14 +334,15 @@ class EigenTab(ExperimentTab):
     def draw(self, frame):
         self.cost_plot.append_rows(frame.rows)
         self.acc_plot.append_rows(frame.rows)
-        a, m = frame.snapshot.arrays, frame.snapshot.metrics
+        a = frame.snapshot.arrays
         if "confusion" in a:
             self.confusion.set_matrix(a["confusion"], levels=(0, float(a["confusion"].max()) or 1.0))
             if len(a["misclassified"]):
                 self.wrong.show_image(tile_grid(a["misclassified"], 8))
                 pairs = ", ".join(f"{t}→{p}" for t, p in zip(a["misclassified_true"], a["misclassified_pred"]))
                 self.wrong_label.setText(f"true → predicted (row-major): {pairs}")
-        if "test_accuracy" in m:
+        m = self.latest_metrics(frame, "test_accuracy")
+        if m is not None:
             self.acc_label.setText(f"epoch {m['epoch']:.0f}: test accuracy {m['test_accuracy']:.2%}, "
                                    f"train {m['train_accuracy']:.2%}")
 

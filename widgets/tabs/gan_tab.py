@@ -135,8 +135,8 @@ class GANTab(ExperimentTab):
                                         f"Latent interpolation {i} → {j}")
         if "class_counts" in a:
             self.bars.set_values(a["class_counts"])
-            m = snap.metrics
-            if "classes_found" in m:
+            m = self.latest_metrics(frame, "classes_found")
+            if m is not None:
                 self.div_label.setText(f"classes found: {int(m['classes_found'])} of {len(a['class_counts'])} · "
                                        f"mean confidence {m['mean_confidence']:.2f} · {snap.text.get('judge', '')}")
         self._update_scrubber_range()

@@ -1,0 +1,128 @@
+"""LSTM GIF classifier tab: the frames being fed with the hidden state and gates, cost and
+accuracy (a second run overlaid: BPTT against DNI), and per-GIF predictions before training
+beside the current ones."""
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from lab.experiments.gif import GIFExperiment
+from lab.export import tile_grid
+
+from ..plots import BeforeAfterBars, ImagePanel, LiveCurves
+from .base import ExperimentTab
+
+EXPLANATION = """
+<p>A <b>convolutional LSTM</b> reads N frames of each GIF. At every frame t the four gates are
+convolutions over the frame and the previous hidden state:
+i, f, o = σ(W<sub>x</sub>∗x<sub>t</sub> + W<sub>h</sub>∗h<sub>t−1</sub> + b), g = tanh(…),
+c<sub>t</sub> = f·c<sub>t−1</sub> + i·g, h<sub>t</sub> = o·tanh(c<sub>t</sub>). The last hidden state,
+pooled, feeds a fully-connected head.</p>
+<p><b>BPTT</b> backpropagates the cost through every frame and updates once per minibatch.
+<b>DNI</b> (decoupled neural interfaces) gives each time step a small linear model that predicts the
+gradient of its hidden state: the layer updates from that prediction at once, and the predictor learns
+from the gradient that arrives later (synthetic-gradient loss).</p>
+<p>The built-in GIFs pan over photographs either horizontally or vertically: any single frame is just
+a photo, so only the motion — the sequence — tells the classes apart. The bars show each test GIF's
+probability of its true class before training (grey) and now (the seed's point: confidence grows as
+the features are learnt).</p>
+<p><i>Try</i>: run with Training = bptt, press Reset, choose dni and run again: both cost curves stay on
+one plot.</p>
+<p>Seed: "Decoupled convolutional LSTM to classify puppy GIFs and baby GIFs" (J. D. Seo, 2018);
+Shi et al. 2015 (ConvLSTM); Jaderberg et al. 2017 (synthetic gradients).</p>
+"""
+
+
+class GIFTab(ExperimentTab):
+    experiment_cls = GIFExperiment
+    explanation = EXPLANATION
+
+    def build_views(self, area):
+        g = QGridLayout(area)
+        g.setContentsMargins(0, 0, 0, 0)
+        self.frames_view = ImagePanel("Frames fed to the LSTM (t →)")
+        self.hidden_view = ImagePanel("Hidden state h_t (mean over channels)", levels=(-0.5, 0.5))
+        self.gates_view = ImagePanel("Gates at the last frame: input · forget · output")
+        for v, tip in ((self.frames_view, "The frames of the first GIF of the minibatch being trained on"),
+                       (self.hidden_view, "The ConvLSTM's hidden state after each frame, averaged over channels"),
+                       (self.gates_view, "Mean input, forget and output gate activations (0 black, 1 white)")):
+            v.setToolTip(tip)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.frames_view, 1)
+        ll.addWidget(self.hidden_view, 1)
+        ll.addWidget(self.gates_view, 1)
+        self.cost_plot = LiveCurves("Cost", {"batch_cost": "batch", "train_cost": "train (epoch)",
+                                             "test_cost": "test (epoch)", "sg_loss": "synthetic-gradient loss"},
+                                    "cost (nats) / SG loss")
+        self.cost_plot.curves["batch_cost"].setPen(pg.mkPen("#c7c7c7", width=1))
+        self.cost_plot.curves["batch_cost"].setZValue(-1)
+        self.acc_plot = LiveCurves("Accuracy", {"train_accuracy": "train", "test_accuracy": "test"},
+                                   "fraction correct")
+        self.acc_plot.fix_y_range(0, 1)
+        for p in (self.cost_plot, self.acc_plot):
+            p.getPlotItem().setLabel("bottom", "step (minibatch)")
+        self.bars = BeforeAfterBars("Test GIFs: probability of the true class", "probability", "test GIF")
+        self.bars.setToolTip("Grey: before training; blue: now")
+        self.summary = QLabel("press Start: the model has not seen a GIF yet")
+        self.summary.setWordWrap(True)
+        g.addWidget(left, 0, 0, 3, 1)
+        g.addWidget(self.cost_plot, 0, 1)
+        g.addWidget(self.acc_plot, 1, 1)
+        g.addWidget(self.bars, 2, 1)
+        g.addWidget(self.summary, 3, 0, 1, 2)
+        g.setColumnStretch(0, 2)
+        g.setColumnStretch(1, 3)
+
+    def clear_views(self):
+        label = getattr(self, "_previous_label", None)
+        for p in (self.cost_plot, self.acc_plot):
+            if label and any(b.n for b in p.buffers.values()):
+                p.keep_as_reference(label)
+            p.clear_data()
+        exp = self.experiment
+        for v in (self.frames_view, self.hidden_view, self.gates_view):
+            v.current = None
+        if exp is not None:
+            self._previous_label = f"previous: {exp.config.mode}"
+            y = exp.y[exp.test_idx]
+            before = exp.before[np.arange(len(y)), y] if len(y) else np.zeros(0)
+            self.bars.set_values(before, before)
+            self.bars.setToolTip("Grey: before training; blue: now. Test GIFs: " +
+                                 ", ".join(f"{i}: {Path(f).name}" for i, f in enumerate(exp.test_files[:60])))
+            T, s = exp.config.frames, exp.config.size
+            self.frames_view.show_image(np.zeros((s, T * (s + 2) - 2), np.float32))
+            self.hidden_view.show_image(np.zeros((s, T * (s + 2) - 2), np.float32))
+            self.gates_view.show_image(np.zeros((s, 3 * (s + 2) - 2), np.float32))
+            self.summary.setText(f"{len(exp.train_idx)} training and {len(exp.test_idx)} test GIFs in classes "
+                                 f"{', '.join(exp.classes)} · {exp.config.mode.upper()}"
+                                 + (f" · skipped: {len(exp.data.skipped)} files" if exp.data.skipped else "")
+                                 + (" · " + "; ".join(exp.data.notes) if exp.data.notes else ""))
+
+    def draw(self, frame):
+        self.cost_plot.append_rows(frame.rows)
+        self.acc_plot.append_rows(frame.rows)
+        a = frame.snapshot.arrays
+        if "frames" in a:
+            T = len(a["frames"])
+            self.frames_view.show_image(tile_grid(a["frames"], T))
+            scale = max(float(np.abs(a["hidden"]).max()), 1e-6)
+            self.hidden_view.levels = (-scale, scale)
+            self.hidden_view.show_image(tile_grid(a["hidden"], T))
+            self.gates_view.show_image(tile_grid(a["gates"], 3))
+        m = self.latest_metrics(frame, "train_accuracy")
+        if m is not None and "test_probs" in a:
+            exp = self.experiment
+            y = exp.y[exp.test_idx]
+            idx = np.arange(len(y))
+            self.bars.set_values(a["before_probs"][idx, y], a["test_probs"][idx, y])
+            self.summary.setText(f"epoch {m['epoch']:.0f} · {frame.snapshot.text.get('mode', '').upper()} · "
+                                 f"test accuracy {m.get('test_accuracy', float('nan')):.1%} · train "
+                                 f"{m['train_accuracy']:.1%} · mean P(true class) on test: "
+                                 f"{a['before_probs'][idx, y].mean():.2f} before → {a['test_probs'][idx, y].mean():.2f}")
+
+    def figures(self):
+        return [self.frames_view, self.hidden_view, self.gates_view, self.cost_plot, self.acc_plot, self.bars]
