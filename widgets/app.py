@@ -29,7 +29,6 @@ def main(argv=None):
             print(f"installed {path}")
         return 0
 
-    import pyqtgraph as pg
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

@@ -14,6 +14,17 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)  # NumPy images
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
 
+def _style(plot_widget, title, x_label="", y_label="", title_size="11pt"):
+    """White background, a title and axis labels: every plot in the app looks alike."""
+    plot_widget.export_name = title
+    plot_widget.setBackground("w")
+    pi = plot_widget.getPlotItem()
+    pi.setTitle(title, color="#222", size=title_size)
+    pi.setLabel("bottom", x_label)
+    pi.setLabel("left", y_label)
+    return pi
+
+
 class _Buffer:
     """x, y arrays grown by doubling: appending is amortised O(1)."""
 
@@ -42,11 +53,7 @@ class LiveCurves(pg.PlotWidget):
 
     def __init__(self, title, series, y_label, y_units=None, x_label="step", log_y=False, parent=None):
         super().__init__(parent=parent)
-        self.export_name = title
-        self.setBackground("w")
-        pi = self.getPlotItem()
-        pi.setTitle(title, color="#222", size="11pt")
-        pi.setLabel("bottom", x_label)
+        pi = _style(self, title, x_label)
         pi.setLabel("left", y_label, units=y_units)
         if y_units is None:
             pi.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on unit-less values
@@ -159,12 +166,7 @@ class BarPanel(pg.PlotWidget):
 
     def __init__(self, title, categories, y_label, x_label, y_max=None, parent=None):
         super().__init__(parent=parent)
-        self.export_name = title
-        self.setBackground("w")
-        pi = self.getPlotItem()
-        pi.setTitle(title, color="#222", size="11pt")
-        pi.setLabel("left", y_label)
-        pi.setLabel("bottom", x_label)
+        pi = _style(self, title, x_label, y_label)
         pi.getAxis("bottom").setTicks([[(i, str(c)) for i, c in enumerate(categories)]])
         self.x = np.arange(len(categories))
         self.bars = pg.BarGraphItem(x=self.x, height=np.zeros(len(categories)), width=0.7, brush=PALETTE[0],
@@ -291,12 +293,7 @@ class HeatmapPanel(pg.PlotWidget):
 
     def __init__(self, title, labels=None, annotate_max=13, parent=None, x_label="", y_label=""):
         super().__init__(parent=parent)
-        self.export_name = title
-        self.setBackground("w")
-        pi = self.getPlotItem()
-        pi.setTitle(title, color="#222", size="10pt")
-        pi.setLabel("bottom", x_label)
-        pi.setLabel("left", y_label)
+        pi = _style(self, title, x_label, y_label, "10pt")
         pi.invertY(True)
         pi.setAspectLocked(True)
         pi.setMouseEnabled(x=False, y=False)
@@ -349,12 +346,7 @@ class ScatterPanel(pg.PlotWidget):
 
     def __init__(self, title, class_names, x_label, y_label, n_arrows=0, parent=None):
         super().__init__(parent=parent)
-        self.export_name = title
-        self.setBackground("w")
-        pi = self.getPlotItem()
-        pi.setTitle(title, color="#222", size="10pt")
-        pi.setLabel("bottom", x_label)
-        pi.setLabel("left", y_label)
+        pi = _style(self, title, x_label, y_label, "10pt")
         pi.showGrid(x=True, y=True, alpha=0.2)
         pi.addLegend(offset=(10, 10), labelTextColor="#222")
         self.scatters = []
@@ -400,12 +392,7 @@ class BeforeAfterBars(pg.PlotWidget):
 
     def __init__(self, title, y_label, x_label, ref_name="before training", cur_name="now", parent=None):
         super().__init__(parent=parent)
-        self.export_name = title
-        self.setBackground("w")
-        pi = self.getPlotItem()
-        pi.setTitle(title, color="#222", size="10pt")
-        pi.setLabel("left", y_label)
-        pi.setLabel("bottom", x_label)
+        pi = _style(self, title, x_label, y_label, "10pt")
         pi.addLegend(offset=(10, 10), labelTextColor="#222")
         pi.setMouseEnabled(x=False, y=False)
         pi.setYRange(0, 1.3, padding=0.02)  # headroom for the legend

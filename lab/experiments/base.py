@@ -113,7 +113,6 @@ class Experiment:
     Config = None
     presets = {}
     default_preset = "default"
-    curves = {}  # plot title -> list of metric names, for viewers and exports
 
     def __init__(self, config=None):
         self.config = config if config is not None else self.preset_config(self.default_preset)

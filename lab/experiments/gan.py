@@ -93,8 +93,6 @@ class GANExperiment(Experiment):
         **{k: SEED_NOTE for k in ("seed-200-560", "seed-245-960-tanh", "seed-326-356-412", "seed-420-640",
                                    "seed-660-780", "seed-320-480")},
     }
-    curves = {"Loss": ["d_loss", "g_loss"], "Discriminator output": ["d_real", "d_fake"],
-              "Diversity": ["classes_found"]}
     grid_size = 64
     interp_steps = 10
 

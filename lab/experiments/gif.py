@@ -83,7 +83,6 @@ class GIFExperiment(Experiment):
         "seed": "the seed's set-up: 100x100, 3 frames, L2 cost (18 epochs)",
         "real-gifs": "colour 48x48, 6 frames, 6x6 mean pooling: for folders of real GIFs",
     }
-    curves = {"Cost": ["batch_cost", "train_cost", "test_cost"], "Accuracy": ["train_accuracy", "test_accuracy"]}
 
     def __init__(self, config=None, data=None):
         super().__init__(config)

@@ -16,7 +16,7 @@ from ..errors import DataError
 from ..nn.activations import ACTIVATIONS
 from ..nn.dense import dense_backward, dense_forward
 from ..nn.losses import softmax, softmax_cross_entropy
-from ..nn.whitening import ZCAWhitening, centre_backward, centre_forward
+from ..nn.whitening import ZCAWhitening, centre_forward
 from ..optim import Adam
 from .base import Experiment, Snapshot, config_field, register
 
@@ -88,7 +88,6 @@ class ZCAExperiment(Experiment):
         "centring-only": "centring layer only",
         "seed-fashion": "the seed's set-up: only the whitening layer (its headline: 89.51 % on Fashion-MNIST)",
     }
-    curves = {"Cost": ["train_cost", "test_cost"], "Accuracy": ["train_accuracy", "test_accuracy"]}
     n_misclassified = 16
 
     def __init__(self, config=None, data=None):

@@ -1,7 +1,5 @@
 """Fully connected layer: ``out = x @ W + b``."""
 
-import numpy as np
-
 
 def dense_forward(x, W, b):
     """Affine layer.

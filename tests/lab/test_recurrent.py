@@ -1,7 +1,6 @@
 """Gradient checks of the convolutional LSTM: one step, and a whole sequence through time."""
 
 import numpy as np
-import pytest
 
 from lab.nn.gradcheck import eval_numerical_gradient_array, rel_error
 from lab.nn.recurrent import (convlstm_backward, convlstm_forward, convlstm_step_backward, convlstm_step_forward,

@@ -2,7 +2,6 @@
 form built from the config, the run bar, progress, export and the "What you are seeing"
 panel. A subclass builds its views (``build_views``) and draws a frame (``draw``)."""
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -118,6 +117,15 @@ class ExperimentTab(QWidget):
     def figures(self):
         """Widgets that 'Export all figures' writes."""
         return []
+
+    @staticmethod
+    def restart_curves(plots, previous_label=None):
+        """Empty the curves for a new run; with a label, keep the old run's curves dashed
+        (e.g. "previous: bptt") so two runs compare on one plot."""
+        for p in plots:
+            if previous_label and any(b.n for b in p.buffers.values()):
+                p.keep_as_reference(previous_label)
+            p.clear_data()
 
     @staticmethod
     def latest_metrics(frame, key):
@@ -403,6 +411,3 @@ class ExperimentTab(QWidget):
 
     def on_run_halted(self):
         """The run paused or stopped: subclasses may draw the model as it is now."""
-
-    def config_json(self):
-        return json.dumps(config_to_dict(self.experiment.config), indent=2)

@@ -312,11 +312,7 @@ class EigenTab(ExperimentTab):
 
     # ---------------------------------------------------------------------------- the classifier
     def clear_views(self):
-        for p in (self.cost_plot, self.acc_plot):
-            label = getattr(self, "_previous_label", None)
-            if label and any(b.n for b in p.buffers.values()):
-                p.keep_as_reference(label)
-            p.clear_data()
+        self.restart_curves((self.cost_plot, self.acc_plot), getattr(self, "_previous_label", None))
         self.confusion.set_matrix(np.zeros((10, 10)), levels=(0, 1))
         self.wrong.show_image(np.zeros((28, 8 * 30 - 2), np.float32))
         self.wrong_label.setText("true → predicted: –")

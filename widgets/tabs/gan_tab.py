@@ -105,8 +105,7 @@ class GANTab(ExperimentTab):
 
     # -------------------------------------------------------------------------- drawing
     def clear_views(self):
-        for p in (self.loss_plot, self.dout_plot, self.div_plot):
-            p.clear_data()
+        self.restart_curves((self.loss_plot, self.dout_plot, self.div_plot))
         blank = np.zeros((8 * 30 - 2, 8 * 30 - 2), np.float32)
         self.grid_view.show_image(blank, LIVE_TITLE)
         self.interp_view.show_image(np.zeros((28, 10 * 30 - 2), np.float32), "Latent interpolation 0 → 1")

@@ -78,11 +78,7 @@ class GIFTab(ExperimentTab):
         g.setColumnStretch(1, 3)
 
     def clear_views(self):
-        label = getattr(self, "_previous_label", None)
-        for p in (self.cost_plot, self.acc_plot):
-            if label and any(b.n for b in p.buffers.values()):
-                p.keep_as_reference(label)
-            p.clear_data()
+        self.restart_curves((self.cost_plot, self.acc_plot), getattr(self, "_previous_label", None))
         exp = self.experiment
         for v in (self.frames_view, self.hidden_view, self.gates_view):
             v.current = None
