@@ -47,6 +47,10 @@ class EigenTab(ExperimentTab):
         self.eigen = EigenExperiment()
         lay = QVBoxLayout(area)
         lay.setContentsMargins(0, 0, 0, 0)
+        self.three_d = QCheckBox("Third attribute (alcalinity of ash)")
+        self.three_d.setToolTip("Change of basis and SVD with three attributes instead of two")
+        self.three_d.toggled.connect(lambda _on: self._refresh_eigen(reset_keep=True))
+        lay.addWidget(self.three_d)
         self.pages = QTabWidget()
         lay.addWidget(self.pages)
         self.pages.addTab(self._basis_page(), "Change of basis")
@@ -55,7 +59,7 @@ class EigenTab(ExperimentTab):
         self.pages.addTab(self._classifier_page(), "Whitening classifier")
         self.pages.currentChanged.connect(self._on_page)
         self._gallery_key = None
-        self._refresh_eigen()
+        self._refresh_eigen(reset_keep=True)
 
     # ---------------------------------------------------------------------------- page 1
     def _basis_page(self):
@@ -66,7 +70,7 @@ class EigenTab(ExperimentTab):
         self.basis_box = QComboBox()
         self.basis_box.addItems(["covariance", "correlation"])
         self.basis_box.setToolTip("Covariance: raw units; correlation: the same for standardised attributes")
-        self.basis_box.currentTextChanged.connect(self._refresh_eigen)
+        self.basis_box.currentTextChanged.connect(lambda _text: self._refresh_eigen())
         row.addWidget(self.basis_box)
         row.addWidget(QLabel("matrix"))
         self.diff_label = QLabel()
@@ -99,16 +103,12 @@ class EigenTab(ExperimentTab):
         page = QWidget()
         g = QGridLayout(page)
         row = QHBoxLayout()
-        self.three_d = QCheckBox("Third attribute")
-        self.three_d.setToolTip("Add a third attribute (alcalinity of ash for the wine data)")
-        self.three_d.toggled.connect(self._refresh_svd)
         self.keep = QSlider(Qt.Horizontal)
         self.keep.setRange(1, 2)
         self.keep.setValue(2)
         self.keep.setToolTip("How many singular values rebuild the data")
-        self.keep.valueChanged.connect(self._refresh_svd)
+        self.keep.valueChanged.connect(lambda _k: self._refresh_svd())
         self.keep_label = QLabel()
-        row.addWidget(self.three_d)
         row.addWidget(QLabel("Singular values kept"))
         row.addWidget(self.keep, 1)
         row.addWidget(self.keep_label)
@@ -205,10 +205,10 @@ class EigenTab(ExperimentTab):
         return page
 
     # ---------------------------------------------------------------------------- drawing
-    def _refresh_eigen(self):
+    def _refresh_eigen(self, reset_keep=False):
         e = self.eigen
         e.config.basis = self.basis_box.currentText()
-        e.config.three_d = False
+        e.config.three_d = self.three_d.isChecked()
         try:
             v = e.view()
         except DataError as err:
@@ -220,6 +220,8 @@ class EigenTab(ExperimentTab):
             Z = (Z - Z.mean(0)) / Z.std(0, ddof=1)
         names = [SHORT.get(f, f) + (" (standardised)" if std else "") for f in e.features]
         pi = self.scatter.getPlotItem()
+        pi.setTitle("Data and its eigenvectors" + (" (seen along the third attribute)" if e.config.three_d else ""),
+                    color="#222", size="10pt")
         pi.setLabel("bottom", names[0])
         pi.setLabel("left", names[1])
         self.scatter.set_points(Z[:, 0], Z[:, 1], lab)
@@ -229,23 +231,23 @@ class EigenTab(ExperimentTab):
                                  for i in range(2)])
         P = v["projection"]
         self.projection.set_points(P[:, 0], P[:, 1], lab)
-        short = [SHORT.get(f, f)[:12] for f in e.features]
+        short = [SHORT.get(f, f)[:11] for f in e.features]
         for k, M, ref in (("cov", v["covariance"], v["np_cov"]), ("corr", v["correlation"], v["np_corrcoef"])):
             self.heat[k].set_matrix(M, labels=short)
             self.heat[f"{k}_diff"].set_matrix(M - ref, scale=max(float(np.abs(M - ref).max()), 1e-300), labels=short)
         dc = float(np.abs(v["covariance"] - v["np_cov"]).max())
         dr = float(np.abs(v["correlation"] - v["np_corrcoef"]).max())
         self.diff_label.setText(f"largest |ours − NumPy|: covariance {dc:.1e}, correlation {dr:.1e}")
-        self._refresh_svd()
+        self._refresh_svd(reset_keep)
 
-    def _refresh_svd(self):
+    def _refresh_svd(self, reset_keep=False):
         e = self.eigen
         three = self.three_d.isChecked() and len(e.trio) > 2
         feats = e.trio[:3 if three else 2]
         d = len(feats)
         self.keep.blockSignals(True)
         self.keep.setRange(1, d)
-        if self.sender() is self.three_d:
+        if reset_keep:
             self.keep.setValue(d)
         self.keep.blockSignals(False)
         k = self.keep.value()
