@@ -5,6 +5,21 @@ class DataError(ValueError):
     """A data file or folder that cannot be used; the message names it and says why."""
 
 
+def read_input(path, kind="a data file"):
+    """The bytes of a file the user chose; DataError names the file when it cannot be read."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, not {kind}") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot be read ({e.strerror or e})") from None
+
+
 class DivergedError(FloatingPointError):
     """Training produced a non-finite value; the message names the step and the quantity."""
 

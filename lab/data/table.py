@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, read_input
 
 CLASS_NAMES = ("class", "label", "target", "cultivar", "species", "y")
 
@@ -19,13 +19,9 @@ def load_table(path):
     """Returns X (n, d) float64, y (n,) int64 class indices, feature names, class names."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
+        text = read_input(path, "a CSV file").decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DataError(f"{path}: not a text (CSV) file") from None
-    except OSError as e:
-        raise DataError(f"{path}: cannot be read ({e.strerror or e})") from None
     try:
         rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
     except csv.Error as e:
