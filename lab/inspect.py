@@ -1,4 +1,5 @@
-"""``python -m lab inspect PATH``: describe a data file or folder as a JSON-able report."""
+"""``python -m lab inspect PATH``: describe a data file or folder as a JSON-able report: a
+folder of GIF class subfolders, MNIST-format IDX files, or DICOM files (series and skipped files)."""
 
 from pathlib import Path
 
@@ -26,6 +27,10 @@ def inspect_path(path):
     if path.is_dir() and any(p.suffix.lower() == ".gif" for p in path.glob("*/**/*")):
         from .data.gif import inspect_gif_folder
         return inspect_gif_folder(path)
+    names = [p.name.lower() for p in (path.rglob("*") if path.is_dir() else [path])]
+    if not any("idx" in n for n in names):
+        from .data.dicom import inspect_dicom
+        return inspect_dicom(path)
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     found, skipped = [], []
     for f in files:
