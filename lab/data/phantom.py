@@ -51,7 +51,6 @@ def phantom_slice(z, size=256, rng=None):
 
 def ct_phantom_folder(n_slices=16, size=256, spacing_mm=1.4, thickness_mm=5.0):
     """Write the phantom series as DICOM files once into the cache; returns the folder."""
-    import pydicom
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
