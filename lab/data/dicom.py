@@ -45,6 +45,7 @@ class Series:
     pixel_spacing: tuple
     slices: list
     photometric: str = "MONOCHROME2"
+    patient: str = ""
     slice_spacing: float | None = None
     problems: list = field(default_factory=list)
     notes: list = field(default_factory=list)
@@ -202,7 +203,8 @@ def _make_series(key, slices, ds):
     spacing = tuple(float(v) for v in ds.PixelSpacing) if "PixelSpacing" in ds else (1.0, 1.0)
     s = Series(uid=uid, modality=str(ds.get("Modality", "")), description=str(ds.get("SeriesDescription", "")),
                rows=rows, cols=cols, pixel_spacing=spacing, slices=slices,
-               photometric=str(ds.get("PhotometricInterpretation", "MONOCHROME2")))
+               photometric=str(ds.get("PhotometricInterpretation", "MONOCHROME2")),
+               patient=str(ds.get("PatientID", "")))
     if localizer:
         s.notes.append("localizer (scout) images")
     if "PixelSpacing" not in ds:

@@ -8,7 +8,7 @@ import numpy as np
 from ..files import atomic_path
 from .builtin import cache_dir
 
-PHANTOM_VERSION = "ct-phantom-v1"
+PHANTOM_VERSION = "ct-phantom-v2"
 
 
 def _ellipse(yy, xx, cy, cx, ry, rx):
@@ -24,9 +24,11 @@ def phantom_slice(z, size=256, rng=None):
     hu[body] = -100.0                                              # subcutaneous fat
     hu[_ellipse(yy, xx, 0.52, 0.5, 0.31, 0.42)] = 40.0             # muscle / soft tissue
     lung_r = 0.19 + 0.05 * np.sin(np.pi * (0.25 + 0.6 * z))        # lungs widest mid-chest
+    from skimage.filters import gaussian
+    texture = gaussian(rng.standard_normal((size, size)), sigma=2.0).astype(np.float32) * 60.0
     for cx in (0.29, 0.71):
         lung = _ellipse(yy, xx, 0.48, cx, lung_r * 1.15, lung_r * 0.85)
-        hu[lung] = -860.0 + 25.0 * rng.standard_normal(lung.sum()).astype(np.float32)
+        hu[lung] = -860.0 + texture[lung]                         # parenchyma: smooth, not pixel noise
         for _ in range(int(rng.integers(25, 40))):                 # vessels: small bright disks
             vy, vx = 0.48 + rng.uniform(-0.9, 0.9) * lung_r, cx + rng.uniform(-0.7, 0.7) * lung_r
             r = rng.uniform(0.004, 0.012)

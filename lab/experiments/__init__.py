@@ -5,7 +5,7 @@ from .base import EXPERIMENTS, Experiment, Snapshot, get_experiment, load_checkp
 
 def load_all():
     """Import every experiment module so the registry is complete."""
-    from . import eigen, gan, gif, zca  # noqa: F401
+    from . import ct, eigen, gan, gif, zca  # noqa: F401
 
 
 __all__ = ["EXPERIMENTS", "Experiment", "Snapshot", "get_experiment", "load_checkpoint", "register",

@@ -1,0 +1,45 @@
+"""Classical denoisers and image metrics from scikit-image, on windowed images in [0, 1]:
+total variation, bilateral, wavelet and non-local means (sigma estimated from the image)."""
+
+import time
+
+import numpy as np
+
+
+def psnr(clean, test):
+    from skimage.metrics import peak_signal_noise_ratio
+    return float(peak_signal_noise_ratio(clean, np.clip(test, 0, 1), data_range=1.0))
+
+
+def ssim(clean, test):
+    from skimage.metrics import structural_similarity
+    return float(structural_similarity(clean, np.clip(test, 0, 1), data_range=1.0))
+
+
+def _denoisers():
+    from skimage.restoration import (denoise_bilateral, denoise_nl_means, denoise_tv_chambolle, denoise_wavelet,
+                                     estimate_sigma)
+
+    def nlm(x):
+        s = float(estimate_sigma(x))
+        return denoise_nl_means(x, h=0.8 * s, sigma=s, patch_size=5, patch_distance=6, fast_mode=True)
+
+    return {
+        "total variation": lambda x: denoise_tv_chambolle(x, weight=0.08),
+        "bilateral": lambda x: denoise_bilateral(x, sigma_color=0.08, sigma_spatial=1.5),
+        "wavelet": lambda x: denoise_wavelet(x, method="BayesShrink", mode="soft", rescale_sigma=True),
+        "non-local means": nlm,
+    }
+
+
+def run_baselines(clean, noisy):
+    """{name: {"psnr", "ssim", "seconds"}} for each classical denoiser on (slices of) [0, 1] images."""
+    clean, noisy = np.atleast_3d(clean.T).T, np.atleast_3d(noisy.T).T  # (n, H, W)
+    out = {}
+    for name, f in _denoisers().items():
+        t0 = time.perf_counter()
+        den = np.stack([f(x.astype(np.float64)) for x in noisy])
+        dt = time.perf_counter() - t0
+        out[name] = {"psnr": float(np.mean([psnr(c, d) for c, d in zip(clean, den)])),
+                     "ssim": float(np.mean([ssim(c, d) for c, d in zip(clean, den)])), "seconds": dt}
+    return out

@@ -1,0 +1,77 @@
+import json
+
+import numpy as np
+import pydicom
+import pytest
+
+from lab.cli import main
+from lab.experiments import load_checkpoint, save_checkpoint
+from lab.experiments.ct import CTExperiment
+from lab.nn.cnn import cnn_backward, cnn_forward, init_cnn
+from lab.nn.gradcheck import eval_numerical_gradient_array, rel_error
+
+
+def test_cnn_gradients():
+    rng = np.random.default_rng(0)
+    p = init_cnn([1, 3, 2, 1], rng=rng, dtype=np.float64)
+    x = rng.standard_normal((2, 1, 5, 5))
+    dout = rng.standard_normal((2, 1, 5, 5))
+    _, caches = cnn_forward(x, p)
+    dx, grads = cnn_backward(dout, caches, need_dx=True)
+    f = lambda: cnn_forward(x, p)[0]  # noqa: E731
+    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-6
+    for k in p:
+        assert rel_error(grads[k], eval_numerical_gradient_array(f, p[k], dout)) < 1e-6, k
+
+
+def quick(**kw):
+    return CTExperiment(CTExperiment.preset_config("quick", eval_every=5, patch=24, batch_size=4, **kw))
+
+
+def test_phantom_steps_and_split():
+    e = quick()
+    assert len(e.test_ids) == 4 and len(e.train_ids) == 12 and not set(e.test_ids) & set(e.train_ids)
+    s = e.step()
+    for k in ("loss", "psnr_noisy", "psnr_denoised", "ssim_noisy", "ssim_denoised"):
+        assert np.isfinite(s.metrics[k]), k
+    assert s.arrays["clean"].shape == (256, 256) and 0 <= s.arrays["noisy"].min()
+    # sigma = 50 HU in a 1500 HU window: PSNR of the noisy input near 20 log10(1500 / 50)
+    assert 28 < s.metrics["psnr_noisy"] < 31
+
+
+def test_checkpoint_exact(tmp_path):
+    a = quick()
+    a.step()
+    save_checkpoint(a, tmp_path / "c.npz")
+    a.step()
+    b = load_checkpoint(tmp_path / "c.npz")
+    b.step()
+    for k in a.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k])
+
+
+def test_cli_writes_dicom_series(tmp_path, capsys):
+    assert main(["run", "ct", "--preset", "quick", "--steps", "3", "--out", str(tmp_path)]) == 0
+    final = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for k in ("psnr_noisy", "psnr_denoised", "ssim_noisy", "ssim_denoised"):
+        assert k in final
+    assert set(final["baselines"]) == {"total variation", "bilateral", "wavelet", "non-local means"}
+    files = sorted((tmp_path / "denoised").glob("*.dcm"))
+    assert len(files) == 16
+    src = CTExperiment(CTExperiment.preset_config("quick"))
+    ds = pydicom.dcmread(files[0])
+    orig = pydicom.dcmread(src.series[0].slices[0].path)
+    assert ds.SeriesInstanceUID != orig.SeriesInstanceUID and ds.StudyInstanceUID != orig.StudyInstanceUID
+    assert list(ds.ImageType)[:2] == ["DERIVED", "SECONDARY"] and "NumPy Lab" in ds.SeriesDescription
+    assert ds.ImagePositionPatient == orig.ImagePositionPatient and ds.PixelSpacing == orig.PixelSpacing
+    assert ds.PatientID == orig.PatientID
+    hu = ds.pixel_array * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
+    assert hu.shape == (256, 256) and -1100 < hu.mean() < 0
+
+
+def test_real_chest_slices_split_by_patient(shared_data):
+    e = CTExperiment(CTExperiment.preset_config("quick", data=str(shared_data / "dicom" / "chest-ct-axial")))
+    test_patients = {e.series[v].patient for v, _ in e.test_ids}
+    train_patients = {e.series[v].patient for v, _ in e.train_ids}
+    assert len(test_patients) == 3 and not test_patients & train_patients
+    assert e.hu[0].min() >= -1100  # padding (-3024 / -2048) replaced by air
