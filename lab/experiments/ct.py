@@ -157,11 +157,15 @@ class CTExperiment(Experiment):
         rate = self._tick_rate()
         metrics = {"loss": loss, "it_per_s": rate, "mpix_per_s": rate * noisy.size / 1e6}
         arrays = {}
+        text = {}
         if self.steps_done % self.config.eval_every == 0 or self.steps_done == 1:
             m, a = self.evaluate()
             metrics.update(m)
             arrays.update(a)
-        return Snapshot(self.steps_done, metrics, arrays)
+        if self.steps_done == 1:  # the classical baselines once, in the worker, for the table
+            import json
+            text["baselines"] = json.dumps(self.baseline_table())
+        return Snapshot(self.steps_done, metrics, arrays, text)
 
     def evaluate(self, preview=None):
         """Metrics on the held-out slices and the preview slice's images (windowed, [0, 1])."""

@@ -3,7 +3,8 @@
 
 def tab_classes():
     """(experiment name, tab class) in the order the main window shows them."""
+    from .ct_tab import CTTab
     from .eigen_tab import EigenTab
     from .gan_tab import GANTab
     from .gif_tab import GIFTab
-    return [("eigen", EigenTab), ("gan", GANTab), ("gif", GIFTab)]
+    return [("eigen", EigenTab), ("ct", CTTab), ("gan", GANTab), ("gif", GIFTab)]

@@ -203,7 +203,7 @@ class ExperimentTab(QWidget):
         self.clear_views()
         self.last_frame_step = exp.steps_done
         self.progress.reset(exp.total_steps, exp.steps_done)
-        src = getattr(getattr(exp, "data", None), "source", "")
+        src = getattr(exp, "source", None) or getattr(getattr(exp, "data", None), "source", "")
         self.data_label.setText(f"Data: {src}" if src else "")
         self.status.emit(f"{self.experiment_cls.title}: ready{' · data: ' + src if src else ''}")
         return True
