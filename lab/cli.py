@@ -87,7 +87,8 @@ def cmd_run(args):
     else:
         overrides = _overrides(cls, args.set)
         overrides.update({k: v for k, v in (("steps", args.steps), ("seed", args.seed), ("data", args.data),
-                                            ("epochs", args.epochs), ("mode", args.mode)) if v is not None})
+                                            ("epochs", args.epochs), ("mode", args.mode),
+                                            ("sigma_hu", args.noise_sigma)) if v is not None})
         config = cls.preset_config(args.preset, **overrides)
         exp = cls(config)
     out = Path(args.out)
@@ -142,6 +143,7 @@ def build_parser():
     r.add_argument("--steps", type=int, help="iterations to run")
     r.add_argument("--epochs", type=int, help="passes over the data (experiments that count epochs)")
     r.add_argument("--mode", choices=["bptt", "dni"], help="gif: backpropagation through time or synthetic gradients")
+    r.add_argument("--noise-sigma", type=float, metavar="HU", help="ct: Gaussian noise standard deviation in HU")
     r.add_argument("--seed", type=int)
     r.add_argument("--data", help="data file or folder (default: found files or the built-in data)")
     r.add_argument("--out", default="runs/latest", help="output folder (default: %(default)s)")

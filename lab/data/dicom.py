@@ -63,7 +63,7 @@ class Series:
             s = self.slices[i]
             h, p = read_slice_hu(s.path, s.frame)
             if h.shape != (self.rows, self.cols):
-                raise DataError(f"{s.path}: {h.shape[0]}x{h.shape[1]} pixels in a {self.rows}x{self.cols} series")
+                raise DataError(f"{s.path}: pixel array of shape {h.shape} in a {self.rows}x{self.cols} series")
             hu.append(h)
             pad.append(p)
         return np.stack(hu), np.stack(pad)
@@ -163,32 +163,42 @@ def scan_folder(folder):
     groups, skipped, info = {}, [], {}
     for f in files:
         try:
-            if f.stat().st_size == 0:
-                raise DataError("empty file (0 bytes)")
-            ds = _read_header(f)
-            if "PixelData" not in _open_header_with_pixel_tag(f):
-                name = getattr(ds.SOPClassUID, "name", str(ds.SOPClassUID))
-                raise DataError(f"no pixel data ({name})")
+            key, entries, ds = _entry(f)
         except DataError as e:
             skipped.append((str(f), str(e)))
             continue
-        orient = tuple(round(float(v), 3) for v in ds.ImageOrientationPatient) if "ImageOrientationPatient" in ds else None
+        groups.setdefault(key, []).extend(entries)
+        info.setdefault(key, ds)
+    series = [_make_series(key, slices, info[key]) for key, slices in groups.items()]
+    series.sort(key=lambda s: (s.description, s.uid))
+    return series, skipped
+
+
+def _entry(f):
+    """(group key, slices, header) for one file; DataError with the reason when it is no image."""
+    if f.stat().st_size == 0:
+        raise DataError("empty file (0 bytes)")
+    ds = _read_header(f)
+    try:
+        if "PixelData" not in _open_header_with_pixel_tag(f):
+            name = getattr(ds.SOPClassUID, "name", str(ds.SOPClassUID))
+            raise DataError(f"no pixel data ({name})")
+        spp = int(ds.get("SamplesPerPixel", 1) or 1)
+        if spp != 1:
+            raise DataError(f"colour image ({spp} samples per pixel): not a grey CT image")
+        orient = tuple(round(float(v), 3) for v in ds.ImageOrientationPatient) if "ImageOrientationPatient" in ds \
+            else None
         image_type = tuple(ds.get("ImageType", []))
         key = (str(ds.get("SeriesInstanceUID", "no-series-uid")), orient, int(ds.Rows), int(ds.Columns),
                "LOCALIZER" in image_type)
         n_frames = int(ds.get("NumberOfFrames", 1) or 1)
         pos = tuple(float(v) for v in ds.ImagePositionPatient) if "ImagePositionPatient" in ds else None
         inst = int(ds.InstanceNumber) if ds.get("InstanceNumber") is not None else None
-        if n_frames > 1:  # a multi-frame file is its own stack
-            key = key + (str(f),)
-            for k in range(n_frames):
-                groups.setdefault(key, []).append(Slice(str(f), None, orient, k, frame=k))
-        else:
-            groups.setdefault(key, []).append(Slice(str(f), pos, orient, inst))
-        info.setdefault(key, ds)
-    series = [_make_series(key, slices, info[key]) for key, slices in groups.items()]
-    series.sort(key=lambda s: (s.description, s.uid))
-    return series, skipped
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as e:
+        raise DataError(f"malformed header ({type(e).__name__}: {e})") from None
+    if n_frames > 1:  # a multi-frame file is its own stack
+        return key + (str(f),), [Slice(str(f), None, orient, k, frame=k) for k in range(n_frames)], ds
+    return key, [Slice(str(f), pos, orient, inst)], ds
 
 
 def _open_header_with_pixel_tag(path):

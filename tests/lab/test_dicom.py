@@ -81,3 +81,21 @@ def test_real_many_one_slice_series_and_padding(shared_data):
     assert len(series) == 20 and not skipped and all(len(s.slices) == 1 for s in series)
     hu, pad = series[0].load_hu()
     assert pad.any() and hu[~pad].min() >= -1100  # -3024 / -2048 outside the field of view are masked
+
+
+def test_pydicom_test_files_never_crash():
+    """pydicom's own test files (compressed, big-endian, no meta, truncated, malformed, colour,
+    multi-frame): every file is a series or skipped with a reason, and every series either loads
+    or raises a DataError that names its file."""
+    from pathlib import Path
+
+    from pydicom.data import get_testdata_file
+    folder = Path(get_testdata_file("CT_small.dcm")).parent
+    series, skipped = scan_folder(folder)
+    assert series and skipped and all(reason for _, reason in skipped)
+    for s in series:
+        try:
+            hu, _ = s.load_hu()
+            assert np.all(np.isfinite(hu))
+        except DataError as e:
+            assert any(sl.path in str(e) for sl in s.slices)
