@@ -15,6 +15,8 @@
 """
 
 import os
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,12 +71,21 @@ class Series:
         return np.stack(hu), np.stack(pad)
 
 
+@contextmanager
+def _quiet():
+    """pydicom warns about every oddity of real files; we report what matters ourselves."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
 def _read_header(path):
     import pydicom
     from pydicom.errors import InvalidDicomError
 
     try:
-        ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+        with _quiet():
+            ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
     except (InvalidDicomError, OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise DataError(f"not DICOM ({type(e).__name__}: {e})") from None
     if "DirectoryRecordSequence" in ds:
@@ -90,7 +101,8 @@ def _read_header(path):
 def _open_with_pixels(path):
     import pydicom
 
-    ds = pydicom.dcmread(path, force=True)
+    with _quiet():
+        ds = pydicom.dcmread(path, force=True)
     if "PixelData" not in ds:
         name = getattr(ds.SOPClassUID, "name", str(ds.SOPClassUID))
         raise DataError(f"no pixel data ({name})")
@@ -106,7 +118,8 @@ def _open_with_pixels(path):
 
 def _pixels(ds, path):
     try:
-        return ds.pixel_array
+        with _quiet():
+            return ds.pixel_array
     except Exception as e:  # noqa: BLE001 — decoders raise many types; the file is named either way
         ts = ds.file_meta.TransferSyntaxUID
         raise DataError(f"pixel data in {getattr(ts, 'name', ts)} cannot be decoded "
@@ -133,14 +146,18 @@ def _rescale(ds, frame=None):
 def read_slice_hu(path, frame=0):
     """One slice (or frame) in HU, float32, and its padding mask. DataError names the file."""
     try:
-        ds = _open_with_pixels(path)
-        px = _pixels(ds, path)
+        with _quiet():
+            ds = _open_with_pixels(path)
+            px = _pixels(ds, path)
     except DataError as e:
         raise DataError(f"{path}: {e}") from None
-    n_frames = int(ds.get("NumberOfFrames", 1) or 1)
-    if n_frames > 1:
-        px = px[frame]
-    slope, intercept, _ = _rescale(ds, frame if n_frames > 1 else None)
+    except Exception as e:  # noqa: BLE001 — a damaged file must name itself, not crash the app
+        raise DataError(f"{path}: cannot be read ({type(e).__name__}: {e})") from None
+    with _quiet():
+        n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+        if n_frames > 1:
+            px = px[frame]
+        slope, intercept, _ = _rescale(ds, frame if n_frames > 1 else None)
     hu = px.astype(np.float32) * np.float32(slope) + np.float32(intercept)
     pad = hu <= PADDING_HU
     if "PixelPaddingValue" in ds:
@@ -163,13 +180,15 @@ def scan_folder(folder):
     groups, skipped, info = {}, [], {}
     for f in files:
         try:
-            key, entries, ds = _entry(f)
+            with _quiet():
+                key, entries, ds = _entry(f)
         except DataError as e:
             skipped.append((str(f), str(e)))
             continue
         groups.setdefault(key, []).extend(entries)
         info.setdefault(key, ds)
-    series = [_make_series(key, slices, info[key]) for key, slices in groups.items()]
+    with _quiet():
+        series = [_make_series(key, slices, info[key]) for key, slices in groups.items()]
     series.sort(key=lambda s: (s.description, s.uid))
     return series, skipped
 
@@ -205,7 +224,8 @@ def _open_header_with_pixel_tag(path):
     """Header read that keeps the Pixel Data tag's presence (stop_before_pixels drops it)."""
     import pydicom
 
-    return pydicom.dcmread(path, force=True, specific_tags=["PixelData", "SOPClassUID"])
+    with _quiet():
+        return pydicom.dcmread(path, force=True, specific_tags=["PixelData", "SOPClassUID"])
 
 
 def _make_series(key, slices, ds):
