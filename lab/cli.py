@@ -129,6 +129,10 @@ def cmd_inspect(args):
     from .inspect import inspect_path
     report, ok = inspect_path(args.path)
     print(json.dumps(report, indent=2))
+    if not ok:
+        n = len(report.get("skipped", []))
+        print(f"error: {args.path}: {report.get('error') or 'nothing usable found'}"
+              f"{f' ({n} files skipped, see the report)' if n else ''}", file=sys.stderr)
     return 0 if ok else 1
 
 
