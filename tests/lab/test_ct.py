@@ -94,3 +94,24 @@ def test_exported_hu_round_trips_within_one_unit(tmp_path):
         got = ds.pixel_array * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
         inside = (want > -1024) & (want < 3071)  # the phantom's stored range
         assert np.abs(got - want)[inside].max() <= 1.0
+
+
+def test_seed_autoencoder_gradients():
+    from lab.experiments.ct import SeedAutoencoder
+    rng = np.random.default_rng(0)
+    ae = SeedAutoencoder(2, "tanh", rng)
+    for k in ae.params:
+        ae.params[k] = ae.params[k].astype(np.float64)
+    x = rng.standard_normal((2, 1, 8, 8))
+    dout = rng.standard_normal((2, 1, 8, 8))
+    _, caches = ae.forward(x)
+    grads = ae.backward(dout, caches)
+    f = lambda: ae.forward(x)[0]  # noqa: E731
+    for k in ("EW0", "Eb1", "EW2", "DW0", "Db1", "DW2"):
+        assert rel_error(grads[k], eval_numerical_gradient_array(f, ae.params[k], dout)) < 1e-6, k
+
+
+def test_seed_autoencoder_preset_runs():
+    e = CTExperiment(CTExperiment.preset_config("seed-adam-5e-4", ae_size=32, eval_every=1, batch_size=2))
+    s = e.step()
+    assert np.isfinite(s.metrics["loss"]) and s.arrays["denoised"].shape == (256, 256)
