@@ -134,18 +134,39 @@ class LiveCurves(pg.PlotWidget):
                 self.references.append(ref)
 
 
+class _DragViewBox(pg.ViewBox):
+    """A view box that reports drags (dx, dy in screen pixels) instead of panning, e.g. for
+    window/level: the way radiology viewers let you drag the contrast."""
+
+    def __init__(self, on_drag, **kw):
+        super().__init__(**kw)
+        self.on_drag = on_drag
+
+    def mouseDragEvent(self, ev, axis=None):
+        if ev.button() not in (Qt.LeftButton, Qt.RightButton):
+            ev.ignore()
+            return
+        ev.accept()
+        d = ev.screenPos() - ev.lastScreenPos()
+        self.on_drag(float(d.x()), float(d.y()))
+
+
 class ImagePanel(pg.GraphicsLayoutWidget):
     """One image (gray or RGB) in a locked-aspect view with a title; ``show_image`` only calls
     ``setImage`` with fixed levels, so the view never jumps. The title changes only when its
     text does (a changed label re-lays out the scene: keep per-step text elsewhere)."""
 
-    def __init__(self, title, levels=(0.0, 1.0), parent=None):
+    def __init__(self, title, levels=(0.0, 1.0), parent=None, on_drag=None):
         super().__init__(parent=parent)
         self.export_name = title
         self.setBackground("w")
         self.title = self.addLabel(title, color="#222", size="11pt")
         self.nextRow()
-        self.view = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+        if on_drag is None:
+            self.view = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+        else:
+            self.view = _DragViewBox(on_drag, lockAspect=True, invertY=True, enableMouse=True)
+            self.addItem(self.view)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.view.addItem(self.image)
         self.levels = levels

@@ -2,7 +2,6 @@ import json
 
 import numpy as np
 import pydicom
-import pytest
 
 from lab.cli import main
 from lab.experiments import load_checkpoint, save_checkpoint

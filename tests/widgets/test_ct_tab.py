@@ -43,3 +43,16 @@ def test_junk_folder_keeps_the_run(window, tmp_path):
     (tmp_path / "junk.dcm").write_bytes(b"nothing")
     assert not tab.open_data(str(tmp_path))
     assert tab.experiment is before and "no image series found" in tab.message.label.text()
+
+
+def test_drag_changes_window_and_series_picker(window, shared_data):
+    tab = window.tab_by_name["ct"]
+    c, w = tab.centre.value(), tab.width.value()
+    tab._drag_window(10, -5)
+    assert tab.width.value() == w + 40 and tab.centre.value() == c + 20
+    assert tab.open_data(str(shared_data / "dicom" / "lung-ct-a0002"))
+    assert tab.series_box.count() == 2
+    other = 1 - tab.series_box.currentIndex()
+    uid = tab.series_box.itemData(other)
+    tab._on_series_chosen(other)
+    assert tab.experiment.series[0].uid == uid and len(tab.experiment.hu[0]) == 10

@@ -4,7 +4,6 @@ curves, and the table of classical baselines beside the learned model."""
 
 import json
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -41,8 +40,13 @@ class CTTab(ExperimentTab):
         viewer = QWidget()
         vl = QVBoxLayout(viewer)
         vl.setContentsMargins(0, 0, 0, 0)
-        self.view = ImagePanel("Series")
-        self.view.setToolTip("The series in Hounsfield units; move the mouse for the HU under the cursor")
+        self.series_box = QComboBox()
+        self.series_box.setToolTip("The series found in the folder; choosing one starts a run on it")
+        self.series_box.activated.connect(self._on_series_chosen)
+        vl.addWidget(self.series_box)
+        self.view = ImagePanel("Series", on_drag=self._drag_window)
+        self.view.setToolTip("The series in Hounsfield units. Drag to change the window: left/right = width, "
+                             "up/down = level. Move the mouse for the HU under the cursor")
         vl.addWidget(self.view, 1)
         row = QHBoxLayout()
         self.slice_slider = QSlider(Qt.Horizontal)
@@ -124,6 +128,42 @@ class CTTab(ExperimentTab):
         self.width.blockSignals(False)
         self._show_slice()
 
+    def _drag_window(self, dx, dy):
+        self.width.setValue(max(1, int(self.width.value() + 4 * dx)))
+        self.centre.setValue(int(self.centre.value() - 4 * dy))
+
+    def _on_series_chosen(self, index):
+        uid = self.series_box.itemData(index)
+        cfg = self.form_config()
+        if cfg is None or uid is None or uid == cfg.series:
+            return
+        cfg.series = uid
+        if self.worker.is_running:
+            self.worker.stop(wait_ms=10_000)
+        if self._new_experiment(cfg):
+            self.form.set_config(cfg)
+
+    def _fill_series_box(self):
+        from lab.data.dicom import scan_folder
+        exp = self.experiment
+        self.series_box.blockSignals(True)
+        self.series_box.clear()
+        try:
+            all_series, _ = scan_folder(exp.source) if exp.source != "given" else ([], [])
+        except Exception:  # noqa: BLE001 — the picker is a convenience; the run already has its data
+            all_series = []
+        chosen = {s.uid for s in exp.series}
+        for s in all_series:
+            self.series_box.addItem(f"{s.description or s.modality} · {len(s.slices)} slices · {s.rows}×{s.cols} · "
+                                    f"{s.uid[-12:]}", s.uid)
+            if s.uid in chosen and len(chosen) == 1:
+                self.series_box.setCurrentIndex(self.series_box.count() - 1)
+        if len(chosen) > 1:
+            self.series_box.insertItem(0, f"all {len(chosen)} one-slice series (split by patient)", "")
+            self.series_box.setCurrentIndex(0)
+        self.series_box.setEnabled(self.series_box.count() > 1)
+        self.series_box.blockSignals(False)
+
     def _show_slice(self, *_):
         vol = self._volume()
         if not vol:
@@ -168,6 +208,7 @@ class CTTab(ExperimentTab):
                 + (f" · slices every {sp:.3g} mm" if sp else "") + f" · {len(exp.train_ids)} training, "
                 f"{len(exp.test_ids)} held-out slices" + (f" · skipped {len(exp.skipped)} files" if exp.skipped else "")
                 + (" · " + "; ".join(s.problems + s.notes) if (s.problems or s.notes) else ""))
+        self._fill_series_box()
         self._show_slice()
         _, a = exp.evaluate()
         for key, panel in self.panels.items():
