@@ -22,7 +22,8 @@ def window(qtbot, tmp_path):
 
 
 def test_tab_order_and_title(window):
-    assert window.tabs.tabText(0) == "Eigenvectors && ZCA" and window.tabs.tabText(1) == "GAN sample grid"
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == \
+        ["Eigenvectors && ZCA", "CT denoising", "GAN sample grid", "LSTM GIF classifier"]
 
 
 def test_change_of_basis_views(window):
