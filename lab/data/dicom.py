@@ -85,7 +85,7 @@ def _read_header(path):
 
     try:
         with _quiet():
-            ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+            ds = pydicom.dcmread(path, force=True, defer_size="1 KB")  # pixel data stays on disk, its tag is seen
     except (InvalidDicomError, OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise DataError(f"not DICOM ({type(e).__name__}: {e})") from None
     if "DirectoryRecordSequence" in ds:
@@ -199,7 +199,7 @@ def _entry(f):
         raise DataError("empty file (0 bytes)")
     ds = _read_header(f)
     try:
-        if "PixelData" not in _open_header_with_pixel_tag(f):
+        if "PixelData" not in ds:
             name = getattr(ds.SOPClassUID, "name", str(ds.SOPClassUID))
             raise DataError(f"no pixel data ({name})")
         spp = int(ds.get("SamplesPerPixel", 1) or 1)
@@ -218,14 +218,6 @@ def _entry(f):
     if n_frames > 1:  # a multi-frame file is its own stack
         return key + (str(f),), [Slice(str(f), None, orient, k, frame=k) for k in range(n_frames)], ds
     return key, [Slice(str(f), pos, orient, inst)], ds
-
-
-def _open_header_with_pixel_tag(path):
-    """Header read that keeps the Pixel Data tag's presence (stop_before_pixels drops it)."""
-    import pydicom
-
-    with _quiet():
-        return pydicom.dcmread(path, force=True, specific_tags=["PixelData", "SOPClassUID"])
 
 
 def _make_series(key, slices, ds):

@@ -282,7 +282,8 @@ class CTExperiment(Experiment):
     def evaluate(self, preview=None):
         """Metrics on the held-out slices and the preview slice's images (windowed, [0, 1])."""
         k = self.preview if preview is None else preview
-        den, res = self.denoise(np.stack(self.test_noisy))
+        pairs = [self.denoise(x[None]) for x in self.test_noisy]  # one slice at a time: bounded memory
+        den, res = np.concatenate([d for d, _ in pairs]), np.concatenate([r for _, r in pairs])
         m = {"psnr_noisy": float(np.mean([psnr(c, n) for c, n in zip(self.test_clean, self.test_noisy)])),
              "psnr_denoised": float(np.mean([psnr(c, d) for c, d in zip(self.test_clean, den)])),
              "ssim_noisy": float(np.mean([ssim(c, n) for c, n in zip(self.test_clean, self.test_noisy)])),
