@@ -114,3 +114,12 @@ def test_seed_autoencoder_preset_runs():
     e = CTExperiment(CTExperiment.preset_config("seed-adam-5e-4", ae_size=32, eval_every=1, batch_size=2))
     s = e.step()
     assert np.isfinite(s.metrics["loss"]) and s.arrays["denoised"].shape == (256, 256)
+
+
+def test_pydicom_ct_slice_alone_works(tmp_path, capsys):
+    from pydicom.data import get_testdata_file
+    path = get_testdata_file("CT_small.dcm")
+    assert main(["run", "ct", "--preset", "quick", "--steps", "2", "--data", path, "--out", str(tmp_path)]) == 0
+    final = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert final["test_slices"] == 1 and final["train_slices"] == 1
+    assert len(list((tmp_path / "denoised").glob("*.dcm"))) == 1

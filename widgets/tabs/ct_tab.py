@@ -207,7 +207,8 @@ class CTTab(ExperimentTab):
                 f"{s.rows}×{s.cols} · pixel {s.pixel_spacing[0]:.3g}×{s.pixel_spacing[1]:.3g} mm"
                 + (f" · slices every {sp:.3g} mm" if sp else "") + f" · {len(exp.train_ids)} training, "
                 f"{len(exp.test_ids)} held-out slices" + (f" · skipped {len(exp.skipped)} files" if exp.skipped else "")
-                + (" · " + "; ".join(s.problems + s.notes) if (s.problems or s.notes) else ""))
+                + (" · " + "; ".join(s.problems + s.notes) if (s.problems or s.notes) else "")
+                + (f" · {exp.split_note}" if exp.split_note else ""))
         self._fill_series_box()
         self._show_slice()
         _, a = exp.evaluate()
