@@ -42,8 +42,8 @@ def write_denoised_series(experiment, folder, description="NumPy Lab denoised (r
             ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
             ds.ImageType = ["DERIVED", "SECONDARY", "AXIAL"]
             ds.SeriesDescription = description
-            ds.DerivationDescription = (f"{experiment.config.noise} noise added, denoised by a residual CNN "
-                                        f"(NumPy Lab, {experiment.steps_done} training steps)")
+            ds.DerivationDescription = (f"{experiment.config.noise} noise added, denoised by a "
+                                        f"{experiment.model_name} (NumPy Lab, {experiment.steps_done} training steps)")
             path = folder / f"{v:03d}-{i:04d}.dcm"
             with atomic_path(path) as tmp:
                 ds.save_as(tmp, enforce_file_format=True)

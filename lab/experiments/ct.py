@@ -293,6 +293,10 @@ class CTExperiment(Experiment):
              "residual": res[k]}
         return m, a
 
+    @property
+    def model_name(self):
+        return "residual CNN" if self.config.model == "residual" else "seed autoencoder"
+
     def baseline_table(self):
         if self.baselines is None:
             self.baselines = run_baselines(np.stack(self.test_clean), np.stack(self.test_noisy))
@@ -308,7 +312,7 @@ class CTExperiment(Experiment):
         folder = Path(folder)
         m, a = self.evaluate()
         rows = [["noisy input", m["psnr_noisy"], m["ssim_noisy"], ""],
-                ["residual CNN (ours)", m["psnr_denoised"], m["ssim_denoised"], ""]]
+                [f"{self.model_name} (ours)", m["psnr_denoised"], m["ssim_denoised"], ""]]
         rows += [[k, v["psnr"], v["ssim"], v["seconds"]] for k, v in self.baseline_table().items()]
         write_csv(folder / "metrics_table.csv", ["method", "psnr_db", "ssim", "seconds"], rows)
         written = [folder / "metrics_table.csv"]
@@ -317,7 +321,7 @@ class CTExperiment(Experiment):
             written.append(folder / f"slice-{name}.png")
         if self.series:
             from ..data.dicom_write import write_denoised_series
-            written += write_denoised_series(self, folder / "denoised")
+            written += write_denoised_series(self, folder / "denoised", f"NumPy Lab denoised ({self.model_name})")
         return written
 
     def state_dict(self):

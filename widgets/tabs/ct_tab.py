@@ -233,7 +233,8 @@ class CTTab(ExperimentTab):
 
     def _fill_table(self):
         rows = [("noisy input", self._latest.get("psnr_noisy"), self._latest.get("ssim_noisy"), None),
-                ("residual CNN (ours)", self._latest.get("psnr_denoised"), self._latest.get("ssim_denoised"), None)]
+                (f"{self.experiment.model_name} (ours)", self._latest.get("psnr_denoised"),
+                 self._latest.get("ssim_denoised"), None)]
         rows += [(k, v["psnr"], v["ssim"], v["seconds"]) for k, v in self._baselines.items()]
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
