@@ -134,6 +134,7 @@ class CTExperiment(Experiment):
             from ..data.phantom import ct_phantom_folder
             folder = c.data or ct_phantom_folder()
             series, self.skipped = scan_folder(folder)
+            self.all_series = series  # everything the folder holds, for a series picker
             if not series:
                 raise DataError(f"{folder}: no image series found ({len(self.skipped)} files skipped)")
             series = self._choose(series)
@@ -146,6 +147,7 @@ class CTExperiment(Experiment):
             self.source = str(folder)
         else:  # (list of HU volumes, list of padding masks), e.g. from tests
             (hu, pad), self.series, self.skipped, self.source = data, [], [], "given"
+            self.all_series = []
         self.hu = [np.where(p, -1024.0, h).astype(np.float32) for h, p in zip(hu, pad)]  # padding -> air
         self.train_ids, self.test_ids = self._split()
         self.rng = np.random.default_rng(c.seed)

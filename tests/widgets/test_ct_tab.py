@@ -1,23 +1,11 @@
 import pytest
-from PySide6.QtCore import QSettings
 
 from lab.experiments.ct import CTExperiment
-from widgets.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    win.show_tab("ct")
-    tab = win.tab_by_name["ct"]
-    cfg = CTExperiment.preset_config("quick", eval_every=2, patch=24, batch_size=4)
-    tab.form.set_config(cfg)
-    assert tab._new_experiment(cfg)
-    yield win
-    for t in win.tab_by_name.values():
-        t.shutdown()
+def window(open_tab):
+    return open_tab("ct", CTExperiment.preset_config("quick", eval_every=2, patch=24, batch_size=4))
 
 
 def test_viewer_window_presets_and_hu_readout(window):

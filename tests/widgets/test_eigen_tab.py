@@ -1,24 +1,13 @@
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 
 from lab.experiments.zca import ZCAExperiment
-from widgets.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    tab = win.tab_by_name["eigen"]
-    cfg = ZCAExperiment.preset_config("default", n_train=400, n_test=100, hidden=[32, 16], batch_size=100,
-                                      epochs=2)
-    tab.form.set_config(cfg)
-    assert tab._new_experiment(cfg)
-    yield win
-    for t in win.tab_by_name.values():
-        t.shutdown()
+def window(open_tab):
+    return open_tab("eigen", ZCAExperiment.preset_config("default", n_train=400, n_test=100, hidden=[32, 16],
+                                                         batch_size=100, epochs=2))
 
 
 def test_tab_order_and_title(window):

@@ -13,22 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.show()
-    win.show_tab("gan")
-    tab = win.tab_by_name["gan"]
-    cfg = GANExperiment.preset_config("small-fast", preview_every=3, history_every=3)
-    tab.form.set_config(cfg)
-    tab.preset_box.blockSignals(True)
-    tab.preset_box.setCurrentText("small-fast")
-    tab.preset_box.blockSignals(False)
-    assert tab._new_experiment(cfg)
-    yield win
-    for t in win.tab_by_name.values():
-        t.shutdown()
+def window(open_tab):
+    return open_tab("gan", GANExperiment.preset_config("small-fast", preview_every=3, history_every=3))
 
 
 def gan(win):

@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QSettings
 
-from widgets.main_window import MainWindow
+from lab.experiments.gif import GIFExperiment
 
 
 @pytest.fixture
@@ -24,20 +23,9 @@ def gif_folder(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, gif_folder):
-    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    win.show_tab("gif")
-    tab = win.tab_by_name["gif"]
-    from lab.experiments.gif import GIFExperiment
-    cfg = GIFExperiment.preset_config(data=str(gif_folder), size=16, pool=16, frames=3, layers=[3], kernel=3,
-                                      batch_size=3, epochs=2, preview_every=1)
-    tab.form.set_config(cfg)
-    assert tab._new_experiment(cfg)
-    yield win
-    for t in win.tab_by_name.values():
-        t.shutdown()
+def window(open_tab, gif_folder):
+    return open_tab("gif", GIFExperiment.preset_config(data=str(gif_folder), size=16, pool=16, frames=3, layers=[3],
+                                                       kernel=3, batch_size=3, epochs=2, preview_every=1))
 
 
 def test_gif_tab_runs_bptt_then_dni_on_one_plot(qtbot, window):

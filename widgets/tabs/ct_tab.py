@@ -144,16 +144,11 @@ class CTTab(ExperimentTab):
             self.form.set_config(cfg)
 
     def _fill_series_box(self):
-        from lab.data.dicom import scan_folder
         exp = self.experiment
         self.series_box.blockSignals(True)
         self.series_box.clear()
-        try:
-            all_series, _ = scan_folder(exp.source) if exp.source != "given" else ([], [])
-        except Exception:  # noqa: BLE001 — the picker is a convenience; the run already has its data
-            all_series = []
         chosen = {s.uid for s in exp.series}
-        for s in all_series:
+        for s in exp.all_series:  # the experiment's own scan: the folder is not read again
             self.series_box.addItem(f"{s.description or s.modality} · {len(s.slices)} slices · {s.rows}×{s.cols} · "
                                     f"{s.uid[-12:]}", s.uid)
             if s.uid in chosen and len(chosen) == 1:
