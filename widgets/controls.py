@@ -180,10 +180,6 @@ class ConfigForm(QWidget):
                 out[f.name] = ed.text()
         return out
 
-    def set_path(self, name, path):
-        self.editors[name].edit.setText(path)
-        self.changed.emit()
-
 
 def choose_data_path(parent, start_dir, title="Open data"):
     """A folder (or, when the user cancels that, a single file). Returns '' when cancelled."""
