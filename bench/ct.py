@@ -76,7 +76,7 @@ def main():
     it = statistics.median(rates)
     c = exp.config
     emit(bench="ct", what="train_residual_cnn", data=data or "phantom", it_per_s=round(it, 2),
-         megapixels_per_s=round(it * c.batch_size * c.patch ** 2 / 1e6, 3), slice_shape=list(exp.hu[0].shape[1:]),
+         megapixels_per_s=round(it * c.batch_size * c.patch ** 2 / 1e6, 3), slice_shape=list(exp.slices.hu[0].shape[1:]),
          peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
 
 

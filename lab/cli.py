@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import DataError, DivergedError
 from .experiments import EXPERIMENTS, get_experiment, load_all, load_checkpoint, save_checkpoint
 from .experiments.base import config_to_dict, field_type
-from .export import write_csv, write_json
+from .export.tables import write_csv, write_json
 
 
 def _parse_value(field, text):
@@ -74,7 +74,7 @@ def cmd_list(args):
     for name, cls in sorted(EXPERIMENTS.items()):
         print(f"{name}: {cls.title}")
         for p in cls.presets:
-            note = getattr(cls, "preset_notes", {}).get(p, "")
+            note = cls.preset_notes.get(p, "")
             mark = " (default)" if p == cls.default_preset else ""
             print(f"    {p}{mark}{': ' + note if note else ''}")
     return 0
@@ -116,17 +116,17 @@ def cmd_run(args):
     write_csv(out / "metrics.csv", ["step"] + names,
               [[s] + [m.get(k, "") for k in names] for s, m in rows])
     save_checkpoint(exp, out / "checkpoint.npz")
-    written = exp.export_files(out) if hasattr(exp, "export_files") else []
+    written = exp.export_files(out)
     final = {"experiment": exp.name, "preset": exp.config.preset, "steps": exp.steps_done,
              **{k: (v if math.isfinite(v) else None) for k, v in last.items()},
-             **(exp.final_metrics() if hasattr(exp, "final_metrics") else {}),
+             **exp.final_metrics(),
              "files": sorted(["config.json", "metrics.csv", "checkpoint.npz"] + [Path(p).name for p in written])}
     print(json.dumps(final))
     return status
 
 
 def cmd_inspect(args):
-    from .inspect import inspect_path
+    from .data.describe import inspect_path
     report, ok = inspect_path(args.path)
     print(json.dumps(report, indent=2))
     if not ok:

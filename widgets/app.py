@@ -11,7 +11,7 @@ import sys
 def build_parser():
     p = argparse.ArgumentParser(prog="numpy-lab", description="NumPy Lab: watch neural networks written "
                                 "from scratch in NumPy learn, live, on real data.")
-    p.add_argument("--tab", help="tab to open: eigen, ct, gan, gif")
+    p.add_argument("--tab", help="tab to open by name (eigen, ct, gan, gif, …; an unknown name lists them)")
     p.add_argument("--steps", type=int, default=0, help="run this many steps at start-up")
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="after --steps, save a screenshot of the window and exit")

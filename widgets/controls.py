@@ -1,14 +1,13 @@
-"""Run controls and the hyper-parameter form built from an experiment's config dataclass,
-so no tab hand-writes its form (Orange3's controls-left layout)."""
-
-import dataclasses
+"""The controls on the left of every tab: the preset picker, the run bar, progress, where the
+data come from, and the form built from the experiment's config (``widgets.form``)."""
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLineEdit, QPushButton,
-                               QSpinBox, QToolButton, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+                               QVBoxLayout, QWidget)
 
-from lab.experiments.base import field_type
+from .form import ConfigForm
+from .panels import ProgressPanel
+from .signals import signals_blocked
 
 
 class RunBar(QWidget):
@@ -50,135 +49,60 @@ class RunBar(QWidget):
         self.stop_btn.setEnabled(running or paused)
 
 
-class _PathEdit(QWidget):
-    def __init__(self, tooltip, parent=None):
+class ControlPanel(QWidget):
+    """Title, presets (with the preset's note), run bar, progress, data source and the form."""
+
+    preset_chosen = Signal(str)
+
+    def __init__(self, experiment_cls, parent=None):
         super().__init__(parent)
-        lay = QHBoxLayout(self)
+        self.experiment_cls = experiment_cls
+        lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.edit = QLineEdit()
-        self.edit.setPlaceholderText("built-in / found automatically")
-        self.edit.setToolTip(tooltip)
-        self.browse = QToolButton()
-        self.browse.setText("…")
-        self.browse.setToolTip("Choose a data file or folder")
-        lay.addWidget(self.edit, 1)
-        lay.addWidget(self.browse)
+        lay.addWidget(QLabel(f"<b>{experiment_cls.title}</b>"))
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Preset"))
+        self.preset_box = QComboBox()
+        self.preset_box.addItems(list(experiment_cls.presets))
+        self.preset_box.setToolTip("Hyper-parameters from the seed article, or the preset that works best")
+        self.preset_box.currentTextChanged.connect(self.preset_chosen)
+        row.addWidget(self.preset_box, 1)
+        lay.addLayout(row)
+        self.preset_note = _note_label()
+        lay.addWidget(self.preset_note)
+        self.run_bar = RunBar()
+        lay.addWidget(self.run_bar)
+        self.progress = ProgressPanel()
+        lay.addWidget(self.progress)
+        self.data_label = _note_label()
+        self.data_label.setToolTip("Where this run's data come from (File > Open data…, Ctrl+O, to change)")
+        lay.addWidget(self.data_label)
+        box = QGroupBox("Settings (Reset applies them)")
+        self.form = ConfigForm(experiment_cls.Config)
+        QVBoxLayout(box).addWidget(self.form)
+        lay.addWidget(box)
+
+    def show_config(self, config):
+        """Preset picker, its note and the form show ``config`` (no change signals)."""
+        with signals_blocked(self.preset_box):
+            self.preset_box.setCurrentText(config.preset)
+        self.show_preset_note(config.preset)
+        self.form.set_config(config)
+
+    def show_preset_note(self, preset):
+        note = self.experiment_cls.preset_notes.get(preset, "")
+        self.preset_note.setText(note)
+        self.preset_note.setVisible(bool(note))
+
+    def show_source(self, source):
+        self.data_label.setText(f"Data: {source}" if source else "")
 
 
-class ConfigForm(QWidget):
-    """A form with one row per field of a config dataclass.
-
-    Field metadata (``lab.experiments.base.config_field``) gives the label, tooltip and limits:
-    ints -> spin boxes, floats -> text boxes that accept scientific notation, ``choices`` ->
-    combo boxes, lists of ints -> "256, 512", ``kind="path"`` -> a path with a browse button.
-    ``hidden`` names fields the form leaves out (the preset has its own picker).
-    """
-
-    changed = Signal()
-    browse_requested = Signal(str)  # field name
-
-    def __init__(self, config_cls, hidden=("preset",), parent=None):
-        super().__init__(parent)
-        self.config_cls = config_cls
-        self.layout_ = QFormLayout(self)
-        self.layout_.setContentsMargins(0, 0, 0, 0)
-        self.editors = {}
-        self.fields = [f for f in dataclasses.fields(config_cls) if f.name not in hidden]
-        for f in self.fields:
-            meta = f.metadata
-            ed = self._make_editor(f, meta)
-            tip = meta.get("help", "")
-            ed.setToolTip(tip)
-            self.editors[f.name] = ed
-            self.layout_.addRow(meta.get("label") or f.name.replace("_", " "), ed)
-
-    def _changed(self, *_):
-        """Editors' signals carry their new value; the form says only that something changed."""
-        self.changed.emit()
-
-    def _make_editor(self, f, meta):
-        t = field_type(f)
-        if "choices" in meta:
-            ed = QComboBox()
-            ed.addItems([str(c) for c in meta["choices"]])
-            ed.currentIndexChanged.connect(self._changed)
-        elif meta.get("kind") == "path":
-            ed = _PathEdit(meta.get("help", ""))
-            ed.edit.editingFinished.connect(self._changed)
-            ed.browse.clicked.connect(lambda _=False, n=f.name: self.browse_requested.emit(n))
-        elif t is bool:
-            ed = QCheckBox()
-            ed.toggled.connect(self._changed)
-        elif t is int:
-            ed = QSpinBox()
-            ed.setRange(int(meta.get("min", -2**31)), int(min(meta.get("max", 2**31 - 1), 2**31 - 1)))
-            ed.setKeyboardTracking(False)
-            ed.valueChanged.connect(self._changed)
-        elif t is float:
-            ed = QLineEdit()
-            v = QDoubleValidator(float(meta.get("min", -1e300)), float(meta.get("max", 1e300)), 12, ed)
-            v.setNotation(QDoubleValidator.Notation.ScientificNotation)
-            ed.setValidator(v)
-            ed.editingFinished.connect(self._changed)
-        else:  # lists and free text
-            ed = QLineEdit()
-            ed.editingFinished.connect(self._changed)
-        return ed
-
-    def set_config(self, config):
-        for f in self.fields:
-            ed, value = self.editors[f.name], getattr(config, f.name)
-            ed.blockSignals(True)
-            if isinstance(ed, QCheckBox):
-                ed.setChecked(bool(value))
-            elif isinstance(ed, QComboBox):
-                ed.setCurrentText(str(value))
-            elif isinstance(ed, _PathEdit):
-                ed.edit.setText(str(value))
-            elif isinstance(ed, QSpinBox):
-                ed.setValue(int(value))
-            elif isinstance(value, float):
-                ed.setText(f"{value:.6g}")
-            elif isinstance(value, list):
-                ed.setText(", ".join(str(v) for v in value))
-            else:
-                ed.setText(str(value))
-            ed.blockSignals(False)
-
-    def values(self):
-        """Field values parsed from the editors; raises ValueError naming the field."""
-        out = {}
-        for f in self.fields:
-            ed, t, meta = self.editors[f.name], field_type(f), f.metadata
-            label = meta.get("label") or f.name
-            if isinstance(ed, QCheckBox):
-                out[f.name] = ed.isChecked()
-            elif isinstance(ed, QComboBox):
-                out[f.name] = ed.currentText()
-            elif isinstance(ed, _PathEdit):
-                out[f.name] = ed.edit.text().strip()
-            elif isinstance(ed, QSpinBox):
-                out[f.name] = ed.value()
-            elif t is float:
-                try:
-                    v = float(ed.text())
-                except ValueError:
-                    raise ValueError(f"{label}: {ed.text()!r} is not a number") from None
-                lo, hi = meta.get("min", -float("inf")), meta.get("max", float("inf"))
-                if not lo <= v <= hi:
-                    raise ValueError(f"{label}: {v:g} is outside {lo:g} … {hi:g}")
-                out[f.name] = v
-            elif t is list:
-                try:
-                    sizes = [int(s) for s in ed.text().replace(" ", "").split(",") if s]
-                except ValueError:
-                    raise ValueError(f"{label}: write layer sizes as whole numbers separated by commas") from None
-                if not sizes or min(sizes) < 1:
-                    raise ValueError(f"{label}: give at least one layer size of 1 or more")
-                out[f.name] = sizes
-            else:
-                out[f.name] = ed.text()
-        return out
+def _note_label():
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #555;")
+    return label
 
 
 def choose_data_path(parent, start_dir, title="Open data"):

@@ -7,8 +7,8 @@ from pathlib import Path
 import pyqtgraph as pg
 import pyqtgraph.exporters as pgex
 
-from lab.export import save_png
-from lab.files import atomic_path
+from lab.export.atomic import atomic_path
+from lab.export.images import save_png
 
 
 def slug(title):

@@ -1,7 +1,7 @@
 """The main window: one tab per built experiment, menus, shortcuts, status bar, and
 remembered geometry/folders (QSettings). Closing it stops and joins every worker."""
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
@@ -21,11 +21,11 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self.tab_by_name = {}
-        for name, cls in tab_classes():
+        for cls in tab_classes():
             tab = cls(settings=self.settings)
             tab.status.connect(self._tab_status(tab))
             self.tabs.addTab(tab, (cls.tab_title or cls.experiment_cls.title).replace("&", "&&"))
-            self.tab_by_name[name] = tab
+            self.tab_by_name[cls.name] = tab
         self.tabs.currentChanged.connect(lambda i: self.settings.setValue("window/tab", i))
         self._build_menus()
         self.statusBar().showMessage("Ready: press Start (Space) to train")
@@ -92,4 +92,5 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         for tab in self.tab_by_name.values():
             tab.shutdown(wait_ms=15_000)
+        QThreadPool.globalInstance().waitForDone(15_000)  # background views (e.g. the whitening gallery)
         super().closeEvent(event)

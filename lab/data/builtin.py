@@ -4,7 +4,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .mnist import ImageSet
+from .image_set import ImageSet
 
 
 @lru_cache(maxsize=1)
@@ -91,7 +91,7 @@ def demo_gifs_folder(per_class=100, seed=0):
     the default goes through the same reader as a user's folder. Returns the folder."""
     from PIL import Image
 
-    from ..files import atomic_path
+    from ..export.atomic import atomic_path
 
     root = cache_dir() / f"{DEMO_GIFS_VERSION}-{per_class}-{seed}"
     done = root / ".complete"

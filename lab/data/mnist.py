@@ -7,23 +7,15 @@ places (``find_mnist``) and falls back to the built-in digits.
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError
 from .idx import read_idx
+from .image_set import ImageSet
 
 IMAGES_RE = re.compile(r"(.*?)([-_.])?images[-_.]idx3[-_.]ubyte(\.gz)?$", re.I)
-
-
-@dataclass
-class ImageSet:
-    """images: (N, 28, 28) float32 in [0, 1]; labels: (N,) int64 or None; source: text for humans."""
-    images: np.ndarray
-    labels: np.ndarray | None
-    source: str
 
 
 def candidate_folders():

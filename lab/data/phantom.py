@@ -5,7 +5,7 @@ in realistic Hounsfield units."""
 
 import numpy as np
 
-from ..files import atomic_path
+from ..export.atomic import atomic_path
 from .builtin import cache_dir
 
 PHANTOM_VERSION = "ct-phantom-v2"

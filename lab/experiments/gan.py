@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..classifier import DigitClassifier
+from ..nn.digit_classifier import DigitClassifier
 from ..data.mnist import load_digits_data
 from ..nn.losses import bce_with_logits
 from ..nn.mlp import MLP
 from ..optim import SCHEDULES, Adam, scheduled_lr
-from .base import Experiment, Snapshot, config_field, register
+from .base import Experiment, Snapshot, config_field
+from .registry import register
 
 ACTS = ["leaky_relu", "relu", "elu", "tanh", "logistic", "arctan"]
 
@@ -100,6 +101,7 @@ class GANExperiment(Experiment):
         super().__init__(config)
         c = self.config
         self.data = data if data is not None else load_digits_data(c.data or None)
+        self.source = self.data.source
         imgs = self.data.images
         self.image_shape = imgs.shape[1:]
         self.x = (imgs.reshape(len(imgs), -1) * 2 - 1).astype(np.float32)  # pixels in [-1, 1]
@@ -223,8 +225,8 @@ class GANExperiment(Experiment):
         """samples.npz, grid.png, interpolation.png and progress.gif (the kept grids) in ``folder``."""
         from pathlib import Path
 
-        from ..export import save_gif, save_png, tile_grid
-        from ..files import atomic_path
+        from ..export.atomic import atomic_path
+        from ..export.images import save_gif, save_png, tile_grid
 
         folder = Path(folder)
         samples = self.samples().astype(np.float32)

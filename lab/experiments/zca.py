@@ -13,12 +13,11 @@ import numpy as np
 
 from ..data.mnist import load_digits_data
 from ..errors import DataError
-from ..nn.activations import ACTIVATIONS
-from ..nn.dense import dense_backward, dense_forward
 from ..nn.losses import softmax, softmax_cross_entropy
-from ..nn.whitening import ZCAWhitening, centre_forward
+from ..nn.whitening_net import WhiteningClassifier
 from ..optim import Adam
-from .base import Experiment, Snapshot, config_field, register
+from .base import Experiment, Snapshot, config_field
+from .registry import register
 
 
 @dataclass
@@ -94,6 +93,7 @@ class ZCAExperiment(Experiment):
         super().__init__(config)
         c = self.config
         self.data = data if data is not None else load_digits_data(c.data or None)
+        self.source = self.data.source
         if self.data.labels is None:
             raise DataError(f"{self.data.source}: the classifier needs labels (a *-labels-idx1-ubyte file beside it)")
         n = len(self.data.images)
@@ -106,13 +106,8 @@ class ZCAExperiment(Experiment):
         self.x_train, self.y_train = x[order[:n_train]], y[order[:n_train]]
         self.x_test, self.y_test = x[order[n_train:n_train + n_test]], y[order[n_train:n_train + n_test]]
         self.n_classes = int(y.max()) + 1
-        sizes = [x.shape[1], *c.hidden, self.n_classes]
-        self.params = {}
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-            self.params[f"W{i}"] = (self.rng.standard_normal((a, b)) * np.sqrt(2.0 / a)).astype(np.float32)
-            self.params[f"b{i}"] = np.zeros(b, np.float32)
-        self.zca = ZCAWhitening(sizes[1], c.eps, c.decomposition, symmetrize=c.symmetrize,
-                                group_size=c.group_size) if c.whiten else None
+        self.net = WhiteningClassifier([x.shape[1], *c.hidden, self.n_classes], c.activation, c.centre, c.whiten,
+                                       c.eps, c.decomposition, c.symmetrize, c.group_size, rng=self.rng)
         self.opt = Adam(lr=c.lr)
         self.batch_size = min(c.batch_size, len(self.x_train))
         self.steps_per_epoch = int(np.ceil(len(self.x_train) / self.batch_size))
@@ -124,38 +119,17 @@ class ZCAExperiment(Experiment):
         return self.config.epochs * self.steps_per_epoch
 
     # ------------------------------------------------------------------------- the network
+    @property
+    def params(self):
+        return self.net.params
+
+    @property
+    def zca(self):
+        return self.net.zca
+
     def forward(self, x, train=True):
         """x (N, 784) -> scores (N, classes), cache."""
-        act_f = ACTIVATIONS[self.config.activation][0]
-        p = self.params
-        h, c0 = centre_forward(x) if self.config.centre else (x, None)
-        a1, c1 = dense_forward(h, p["W1"], p["b1"])
-        cz = None
-        if self.zca is not None:
-            a1, cz = self._whiten_forward(a1, train)
-        h1, ca1 = act_f(a1)
-        a2, c2 = dense_forward(h1, p["W2"], p["b2"])
-        h2, ca2 = act_f(a2)
-        scores, c3 = dense_forward(h2, p["W3"], p["b3"])
-        return scores, (c0, c1, cz, ca1, c2, ca2, c3)
-
-    def _whiten_forward(self, a, train):
-        # the eigen-problem in float64 (float32 divided differences are too coarse), the rest in float32
-        y, cache = self.zca.forward(a.astype(np.float64), train=train)
-        return y.astype(a.dtype), cache
-
-    def backward(self, dscores, cache):
-        c0, c1, cz, ca1, c2, ca2, c3 = cache
-        act_b = ACTIVATIONS[self.config.activation][1]
-        g = {}
-        dh2, g["W3"], g["b3"] = dense_backward(dscores, c3)
-        da2 = act_b(dh2, ca2)                                  # backprop through activation 2
-        dh1, g["W2"], g["b2"] = dense_backward(da2, c2)
-        da1 = act_b(dh1, ca1)                                  # backprop through activation 1
-        if cz is not None:
-            da1 = self.zca.backward(da1.astype(np.float64), cz).astype(da1.dtype)  # through the whitening
-        _, g["W1"], g["b1"] = dense_backward(da1, c1, need_dx=False)
-        return g
+        return self.net.forward(x, train)
 
     def evaluate(self, x, y, batch=2000):
         """(cost, accuracy, predictions) with test-time (running) statistics."""
@@ -177,7 +151,7 @@ class ZCAExperiment(Experiment):
         scores, cache = self.forward(xb)
         cost, dscores = softmax_cross_entropy(scores, self.y_train[idx])
         self._check_finite(training_cost=cost)
-        grads = self.backward(dscores, cache)
+        _, grads = self.net.backward(dscores, cache)
         for k, v in grads.items():
             self._check_finite(**{f"gradient_of_{k}": v})
             if k.startswith("W") and self.config.weight_decay:
@@ -221,7 +195,8 @@ class ZCAExperiment(Experiment):
     def export_files(self, folder):
         from pathlib import Path
 
-        from ..export import save_png, tile_grid, write_csv
+        from ..export.images import save_png, tile_grid
+        from ..export.tables import write_csv
         folder = Path(folder)
         if not self.steps_done:
             return []

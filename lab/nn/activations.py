@@ -2,10 +2,17 @@
 
 Every forward is ``f(x) -> (out, cache)`` and every backward ``g(dout, cache) -> dx``;
 shapes are unchanged, dtypes follow the input (float32 in training, float64 in checks).
-``ACTIVATIONS`` maps the names shown in configs to the pairs.
+``ACTIVATIONS`` maps the names shown in configs to named pairs: ``ACTIVATIONS["tanh"].forward``.
 """
 
+from typing import Callable, NamedTuple
+
 import numpy as np
+
+
+class Activation(NamedTuple):
+    forward: Callable   # x -> (out, cache)
+    backward: Callable  # (dout, cache) -> dx
 
 
 def relu_forward(x):
@@ -80,11 +87,11 @@ def identity_backward(dout, cache):
 
 
 ACTIVATIONS = {
-    "relu": (relu_forward, relu_backward),
-    "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
-    "elu": (elu_forward, elu_backward),
-    "tanh": (tanh_forward, tanh_backward),
-    "logistic": (logistic_forward, logistic_backward),
-    "arctan": (arctan_forward, arctan_backward),
-    "identity": (identity_forward, identity_backward),
+    "relu": Activation(relu_forward, relu_backward),
+    "leaky_relu": Activation(leaky_relu_forward, leaky_relu_backward),
+    "elu": Activation(elu_forward, elu_backward),
+    "tanh": Activation(tanh_forward, tanh_backward),
+    "logistic": Activation(logistic_forward, logistic_backward),
+    "arctan": Activation(arctan_forward, arctan_backward),
+    "identity": Activation(identity_forward, identity_backward),
 }

@@ -48,16 +48,3 @@ def conv_backward(dout, cache, need_dx=True):
         w_flip = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)      # (C, F, k, k)
         dx = _corr(_pad(dout, k - 1 - p), w_flip)                 # backprop into x: a full convolution
     return dx, dw, db
-
-
-def avg_pool_forward(x, s):
-    """Mean over non-overlapping s x s blocks: (N, C, H, W) -> (N, C, H/s, W/s)."""
-    n, c, h, w = x.shape
-    if h % s or w % s:
-        raise ValueError(f"pool size {s} does not divide {h}x{w}")
-    return x.reshape(n, c, h // s, s, w // s, s).mean(axis=(3, 5)), (x.shape, s)
-
-
-def avg_pool_backward(dout, cache):
-    shape, s = cache
-    return np.repeat(np.repeat(dout, s, axis=2), s, axis=3) / (s * s)

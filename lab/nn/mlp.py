@@ -44,7 +44,7 @@ class MLP:
         for i in range(1, self.n_layers + 1):
             a, dense_cache = dense_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
             act = self.hidden if i < self.n_layers else self.output
-            h, act_cache = ACTIVATIONS[act][0](a)
+            h, act_cache = ACTIVATIONS[act].forward(a)
             caches.append((dense_cache, act, act_cache))
         return h, caches
 
@@ -57,7 +57,7 @@ class MLP:
         d = dout
         for i in range(self.n_layers, 0, -1):
             dense_cache, act, act_cache = caches[i - 1]
-            d = ACTIVATIONS[act][1](d, act_cache)  # backprop through the activation
+            d = ACTIVATIONS[act].backward(d, act_cache)  # backprop through the activation
             if param_grads:
                 d, grads[f"W{i}"], grads[f"b{i}"] = dense_backward(d, dense_cache, need_dx=(i > 1 or need_dx))
             else:

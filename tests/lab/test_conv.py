@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from lab.nn.conv import avg_pool_backward, avg_pool_forward, conv_backward, conv_forward
+from lab.nn.conv import conv_backward, conv_forward
+from lab.nn.pool import avg_pool_backward, avg_pool_forward, upsample_backward, upsample_forward
 from lab.nn.gradcheck import eval_numerical_gradient_array, rel_error
 
 
@@ -37,6 +38,16 @@ def test_avg_pool_gradient():
     out, cache = avg_pool_forward(x, 2)
     dx = avg_pool_backward(dout, cache)
     assert rel_error(dx, eval_numerical_gradient_array(lambda: avg_pool_forward(x, 2)[0], x, dout)) < 1e-7
+
+
+def test_upsample_gradient():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 3, 3, 2))
+    dout = rng.standard_normal((2, 3, 6, 4))
+    out, s = upsample_forward(x, 2)
+    assert out.shape == (2, 3, 6, 4) and out[0, 0, 1, 1] == x[0, 0, 0, 0]
+    dx = upsample_backward(dout, s)
+    assert rel_error(dx, eval_numerical_gradient_array(lambda: upsample_forward(x, 2)[0], x, dout)) < 1e-7
 
 
 def test_float32_stays_float32():

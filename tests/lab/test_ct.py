@@ -29,7 +29,8 @@ def quick(**kw):
 
 def test_phantom_steps_and_split():
     e = quick()
-    assert len(e.test_ids) == 4 and len(e.train_ids) == 12 and not set(e.test_ids) & set(e.train_ids)
+    s = e.slices
+    assert len(s.test_ids) == 4 and len(s.train_ids) == 12 and not set(s.test_ids) & set(s.train_ids)
     s = e.step()
     for k in ("loss", "psnr_noisy", "psnr_denoised", "ssim_noisy", "ssim_denoised"):
         assert np.isfinite(s.metrics[k]), k
@@ -45,8 +46,8 @@ def test_checkpoint_exact(tmp_path):
     a.step()
     b = load_checkpoint(tmp_path / "c.npz")
     b.step()
-    for k in a.params:
-        np.testing.assert_array_equal(a.params[k], b.params[k])
+    for k in a.denoiser.params:
+        np.testing.assert_array_equal(a.denoiser.params[k], b.denoiser.params[k])
 
 
 def test_cli_writes_dicom_series(tmp_path, capsys):
@@ -59,7 +60,7 @@ def test_cli_writes_dicom_series(tmp_path, capsys):
     assert len(files) == 16
     src = CTExperiment(CTExperiment.preset_config("quick"))
     ds = pydicom.dcmread(files[0])
-    orig = pydicom.dcmread(src.series[0].slices[0].path)
+    orig = pydicom.dcmread(src.slices.series[0].slices[0].path)
     assert ds.SeriesInstanceUID != orig.SeriesInstanceUID and ds.StudyInstanceUID != orig.StudyInstanceUID
     assert list(ds.ImageType)[:2] == ["DERIVED", "SECONDARY"] and "NumPy Lab" in ds.SeriesDescription
     assert ds.ImagePositionPatient == orig.ImagePositionPatient and ds.PixelSpacing == orig.PixelSpacing
@@ -70,23 +71,23 @@ def test_cli_writes_dicom_series(tmp_path, capsys):
 
 def test_real_chest_slices_split_by_patient(shared_data):
     e = CTExperiment(CTExperiment.preset_config("quick", data=str(shared_data / "dicom" / "chest-ct-axial")))
-    test_patients = {e.series[v].patient for v, _ in e.test_ids}
-    train_patients = {e.series[v].patient for v, _ in e.train_ids}
+    test_patients = {e.slices.series[v].patient for v, _ in e.slices.test_ids}
+    train_patients = {e.slices.series[v].patient for v, _ in e.slices.train_ids}
     assert len(test_patients) == 3 and not test_patients & train_patients
-    assert e.hu[0].min() >= -1100  # padding (-3024 / -2048) replaced by air
+    assert e.slices.hu[0].min() >= -1100  # padding (-3024 / -2048) replaced by air
 
 
 def test_exported_hu_round_trips_within_one_unit(tmp_path):
     """What the writer stores reads back (stored * slope + intercept) within 1 HU of the HU it
     meant to store, for every slice."""
-    from lab.data.dicom_write import write_denoised_series
-    from lab.data.noise import METRIC_WINDOW, window
+    from lab.export.dicom_series import write_denoised_series
+    from lab.imaging.noise import METRIC_WINDOW, window
 
     e = quick()
     files = write_denoised_series(e, tmp_path)
     rng = np.random.default_rng([e.config.seed, 9])  # the writer's noise stream, replayed
     for (v, i), f in zip([(0, k) for k in range(16)], files):
-        noisy = e._noisy(e.hu[v][i], rng)
+        noisy = e.slices.noisy(e.slices.hu[v][i], rng)
         _, r = e.denoise(window(noisy)[None])
         want = noisy - r[0] * (METRIC_WINDOW[1] - METRIC_WINDOW[0])
         ds = pydicom.dcmread(f)
@@ -96,7 +97,7 @@ def test_exported_hu_round_trips_within_one_unit(tmp_path):
 
 
 def test_seed_autoencoder_gradients():
-    from lab.experiments.ct import SeedAutoencoder
+    from lab.nn.autoencoder import SeedAutoencoder
     rng = np.random.default_rng(0)
     ae = SeedAutoencoder(2, "tanh", rng)
     for k in ae.params:
@@ -104,8 +105,9 @@ def test_seed_autoencoder_gradients():
     x = rng.standard_normal((2, 1, 8, 8))
     dout = rng.standard_normal((2, 1, 8, 8))
     _, caches = ae.forward(x)
-    grads = ae.backward(dout, caches)
+    dx, grads = ae.backward(dout, caches)
     f = lambda: ae.forward(x)[0]  # noqa: E731
+    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-6
     for k in ("EW0", "Eb1", "EW2", "DW0", "Db1", "DW2"):
         assert rel_error(grads[k], eval_numerical_gradient_array(f, ae.params[k], dout)) < 1e-6, k
 

@@ -6,11 +6,12 @@ import pytest
 from lab.cli import main
 from lab.data.builtin import wine
 from lab.data.table import load_table
-from lab.eigen import (change_of_basis, correlation, covariance, eigenbasis, nearest_centroid_accuracy,
+from lab.decompositions.basis import (change_of_basis, correlation, covariance, eigenbasis, nearest_centroid_accuracy,
                        svd_reconstruction)
 from lab.errors import DataError
-from lab.experiments.eigen import EigenExperiment, most_correlated
-from lab.transforms import TRANSFORMS, transform, whitened_covariance_report
+from lab.decompositions.views import most_correlated
+from lab.experiments.eigen import EigenExperiment
+from lab.decompositions.gallery import TRANSFORMS, transform, whitened_covariance_report
 
 X, Y, NAMES = wine()
 

@@ -154,7 +154,7 @@ def test_checkpoint_exact(gif_folder, tmp_path):
         a.step()
         b = load_checkpoint(tmp_path / "g.npz")
         b.step()
-        np.testing.assert_array_equal(a.params[0]["Wh"], b.params[0]["Wh"])
+        np.testing.assert_array_equal(a.net.params[0]["Wh"], b.net.params[0]["Wh"])
 
 
 def test_cli_gif(gif_folder, tmp_path, capsys):
@@ -185,11 +185,11 @@ def test_real_gifs(shared_data):
 def test_stacked_layers(gif_folder, mode):
     e = GIFExperiment(GIFExperiment.preset_config(data=str(gif_folder), size=16, pool=8, frames=3, layers=[3, 2],
                                                   kernel=3, batch_size=4, mode=mode))
-    before = [p["Wx"].copy() for p in e.params]
+    before = [p["Wx"].copy() for p in e.net.params]
     s = e.step()
     s = e.step()  # DNI: the lower layer first moves once its predictors have learnt from one step
     assert np.isfinite(s.metrics["batch_cost"])
-    assert all(not np.array_equal(b, p["Wx"]) for b, p in zip(before, e.params))  # both layers learn
+    assert all(not np.array_equal(b, p["Wx"]) for b, p in zip(before, e.net.params))  # both layers learn
 
 
 def test_one_by_one_gif(tmp_path):

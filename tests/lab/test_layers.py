@@ -37,9 +37,9 @@ def test_activation_gradients(name):
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_activation_keeps_float32(name):
     x = rng.standard_normal((3, 4)).astype(np.float32)
-    out, cache = ACTIVATIONS[name][0](x)
+    out, cache = ACTIVATIONS[name].forward(x)
     assert out.dtype == np.float32
-    assert ACTIVATIONS[name][1](np.ones_like(out), cache).dtype == np.float32
+    assert ACTIVATIONS[name].backward(np.ones_like(out), cache).dtype == np.float32
 
 
 @pytest.mark.parametrize("loss_fn,target", [

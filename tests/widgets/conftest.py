@@ -16,11 +16,8 @@ def open_tab(qtbot, tmp_path):
         win.show()
         win.show_tab(name)
         tab = win.tab_by_name[name]
-        tab.form.set_config(config)
-        tab.preset_box.blockSignals(True)
-        tab.preset_box.setCurrentText(config.preset)
-        tab.preset_box.blockSignals(False)
-        assert tab._new_experiment(config)
+        tab.controls.show_config(config)
+        assert tab.session.replace(config)
         windows.append(win)
         return win
 

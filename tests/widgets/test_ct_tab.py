@@ -43,4 +43,4 @@ def test_drag_changes_window_and_series_picker(window, shared_data):
     other = 1 - tab.series_box.currentIndex()
     uid = tab.series_box.itemData(other)
     tab._on_series_chosen(other)
-    assert tab.experiment.series[0].uid == uid and len(tab.experiment.hu[0]) == 10
+    assert tab.experiment.slices.series[0].uid == uid and len(tab.experiment.slices.hu[0]) == 10

@@ -17,33 +17,36 @@ def test_tab_order_and_title(window):
 
 def test_change_of_basis_views(window):
     tab = window.tab_by_name["eigen"]
-    assert "covariance 0.0e+00" in tab.diff_label.text() or "covariance" in tab.diff_label.text()
-    x, y = tab.scatter.scatters[0].getData()
+    assert "covariance 0.0e+00" in tab.basis.diff_label.text() or "covariance" in tab.basis.diff_label.text()
+    x, y = tab.basis.scatter.scatters[0].getData()
     assert len(x) == 59  # cultivar 0 of the wine data
-    line = tab.scatter.arrows[0][0]
+    line = tab.basis.scatter.arrows[0][0]
     assert len(line.getData()[0]) == 2
-    tab.basis_box.setCurrentText("correlation")
-    assert tab.heat["corr"].current[0, 0] == pytest.approx(1.0)
-    assert abs(tab.scatter.scatters[0].getData()[0].mean()) < 2  # standardised units
+    tab.basis.basis_box.setCurrentText("correlation")
+    assert tab.basis.heat["corr"].current[0, 0] == pytest.approx(1.0)
+    assert abs(tab.basis.scatter.scatters[0].getData()[0].mean()) < 2  # standardised units
 
 
 def test_svd_slider_collapses_dimensions(window):
     tab = window.tab_by_name["eigen"]
     tab.three_d.setChecked(True)
-    assert tab.keep.maximum() == 3 and not any(v.isHidden() for v in tab.svd_views)
-    tab.keep.setValue(1)
-    assert "kept 1" in tab.svd_info.text() and "a line" in tab.svd_info.text()
+    assert tab.svd.keep.maximum() == 3 and not any(v.isHidden() for v in tab.svd.views)
+    tab.svd.keep.setValue(1)
+    assert "kept 1" in tab.svd.info.text() and "a line" in tab.svd.info.text()
     tab.three_d.setChecked(False)
-    assert tab.keep.maximum() == 2 and tab.svd_views[1].isHidden()
+    assert tab.svd.keep.maximum() == 2 and tab.svd.views[1].isHidden()
 
 
-def test_gallery_both_axes(window):
+def test_gallery_both_axes(qtbot, window):
     tab = window.tab_by_name["eigen"]
-    tab.pages.setCurrentWidget(tab.gallery_page)
-    assert "eigenvalues are 1" in tab.gallery_info.text()
-    tab.gallery_axis.setCurrentText("per example")
-    assert "identity" in tab.gallery_info.text() or "eigenvalues are 1" in tab.gallery_info.text()
-    img = tab.g_images[4][1].image
+    tab.pages.setCurrentWidget(tab.gallery)
+    assert tab.gallery.info.text() == "computing…"  # off the GUI thread
+    qtbot.waitUntil(lambda: "eigenvalues are 1" in tab.gallery.info.text(), timeout=20_000)
+    first = tab.gallery.info.text()
+    tab.gallery.axis_box.setCurrentText("per example")
+    qtbot.waitUntil(lambda: tab.gallery.info.text() not in (first, "computing…"), timeout=20_000)
+    assert "identity" in tab.gallery.info.text() or "eigenvalues are 1" in tab.gallery.info.text()
+    img = tab.gallery.images[4][1].image
     assert img is not None and np.all(np.isfinite(img))
 
 
@@ -51,11 +54,11 @@ def test_classifier_runs_and_reset_keeps_previous_curves(qtbot, window):
     tab = window.tab_by_name["eigen"]
     tab.run_steps(tab.experiment.total_steps)
     qtbot.waitUntil(lambda: tab.worker.state == "idle" and tab.last_frame_step == 8, timeout=30_000)
-    assert "epoch 2: test accuracy" in tab.acc_label.text()
-    assert tab.confusion.current.sum() == 100
+    assert "epoch 2: test accuracy" in tab.classifier.acc_label.text()
+    assert tab.classifier.confusion.current.sum() == 100
     tab.preset_box.setCurrentText("no-whitening")
     tab.reset()
-    refs = [r.name() for r in tab.acc_plot.references]
+    refs = [r.name() for r in tab.classifier.acc_plot.references]
     assert any("previous: default, whitened" in n for n in refs)
 
 
@@ -64,7 +67,7 @@ def test_csv_for_eigen_views_and_bad_csv(window, tmp_path):
     p = tmp_path / "t.csv"
     p.write_text("a,b,c,kind\n" + "\n".join(f"{i},{2 * i + (i % 3)},{i % 5},{'xy'[i % 2]}" for i in range(30)))
     assert tab.open_data(str(p))
-    assert set(tab.eigen.features) == {"a", "b"} and len(tab.scatter.scatters) == 2
+    assert set(tab.eigen.features()) == {"a", "b"} and len(tab.basis.scatter.scatters) == 2
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,zz\n2,3\n3,4\n")
     assert not tab.open_data(str(bad))

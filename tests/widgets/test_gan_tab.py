@@ -107,9 +107,22 @@ def test_nan_shows_message_and_app_stays_usable(qtbot, window):
 
 def test_invalid_form_value_is_named(qtbot, window):
     tab = gan(window)
-    tab.form.editors["g_lr"].setText("fast")
+    tab.form.widget("beta1").setText("fast")
     tab.reset()
-    assert "G learning rate" in tab.message.label.text()
+    assert "Adam beta1" in tab.message.label.text()
+
+
+def test_learning_rates_have_a_log_scale_editor(window):
+    tab = gan(window)
+    box = tab.form.widget("g_lr")
+    box.setValue(2e-4)
+    box.stepBy(1)
+    assert box.value() == pytest.approx(5e-4) and box.text() == "0.0005"
+    box.stepBy(2)
+    assert box.value() == pytest.approx(2e-3)
+    box.stepBy(-4)
+    assert box.value() == pytest.approx(1e-4)
+    assert tab.form.values()["g_lr"] == pytest.approx(1e-4)
 
 
 def test_checkpoint_save_and_load(qtbot, window, tmp_path):

@@ -35,7 +35,7 @@ def test_gif_tab_runs_bptt_then_dni_on_one_plot(qtbot, window):
     qtbot.waitUntil(lambda: tab.worker.state == "idle" and tab.last_frame_step == n, timeout=30_000)
     assert tab.frames_view.current.shape == (16, 3 * 18 - 2)
     assert "test accuracy" in tab.summary.text()
-    tab.form.editors["mode"].setCurrentText("dni")
+    tab.form.widget("mode").setCurrentText("dni")
     tab.reset()
     assert tab.experiment.config.mode == "dni"
     assert any("previous: bptt" in r.name() for r in tab.cost_plot.references)

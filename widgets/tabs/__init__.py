@@ -1,10 +1,13 @@
-"""One tab per experiment. A tab module holds only what is particular to its views."""
+"""One tab per experiment. A tab module holds only what is particular to its views.
+
+``tab_classes`` is the one list of tabs: the main window shows them in this order, and each
+class's ``name`` is how ``--tab NAME`` and ``MainWindow.tab_by_name`` find it."""
 
 
 def tab_classes():
-    """(experiment name, tab class) in the order the main window shows them."""
+    """The tab classes in the order the main window shows them."""
     from .ct_tab import CTTab
-    from .eigen_tab import EigenTab
+    from .eigen import EigenTab
     from .gan_tab import GANTab
     from .gif_tab import GIFTab
-    return [("eigen", EigenTab), ("ct", CTTab), ("gan", GANTab), ("gif", GIFTab)]
+    return [EigenTab, CTTab, GANTab, GIFTab]

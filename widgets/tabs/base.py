@@ -1,39 +1,44 @@
-"""The tab base class: owns the experiment's worker and life cycle, the preset picker, the
-form built from the config, the run bar, progress, export and the "What you are seeing"
-panel. A subclass builds its views (``build_views``) and draws a frame (``draw``)."""
+"""The tab base class: glue between a :class:`~widgets.session.RunSession` (experiment +
+worker), the :class:`~widgets.controls.ControlPanel` on the left, the export box, the
+"What you are seeing" panel and the views a subclass builds on the right.
+
+A subclass sets ``experiment_cls`` and ``explanation`` and implements ``build_views(area)``,
+``draw(frame)``, and optionally ``clear_views()`` and ``figures()``.
+"""
 
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
-                               QSpinBox, QSplitter, QTextBrowser, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFileDialog, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from lab.errors import DataError
 from lab.experiments import load_checkpoint, save_checkpoint
 from lab.experiments.base import config_from_dict, config_to_dict
-from lab.export import write_json
+from lab.export.tables import write_json
 
-from ..controls import ConfigForm, RunBar, choose_data_path
+from ..controls import ControlPanel, choose_data_path
 from ..figures import export_figure
-from ..plots import MessageBar, ProgressPanel
-from ..worker import ExperimentWorker
+from ..panels import ExplanationPanel, ExportBox, MessageBar
+from ..session import RunSession
 
 
 class ExperimentTab(QWidget):
+    name = None             # the tab's key (--tab NAME, main window's tab_by_name)
     experiment_cls = None
-    tab_title = None  # the tab's name in the window (default: the experiment's title)
-    explanation = ""  # HTML for the "What you are seeing" panel
-    status = Signal(str)  # for the main window's status bar
+    tab_title = None        # the tab's name in the window (default: the experiment's title)
+    explanation = ""        # HTML for the "What you are seeing" panel
+    status = Signal(str)    # for the main window's status bar
 
     def __init__(self, parent=None, settings=None):
         super().__init__(parent)
         self.settings = settings or QSettings()
-        self.experiment = None
-        self.worker = ExperimentWorker()
-        self.worker.frame.connect(self._on_frame)
-        self.worker.state_changed.connect(self._on_state)
-        self.worker.failed.connect(self._on_failed)
         self.last_frame_step = 0
+        self.session = RunSession(self.experiment_cls, self)
+        self.worker = self.session.worker
+        self.session.replaced.connect(self._on_replaced)
+        self.session.frame.connect(self._on_frame)
+        self.session.state_changed.connect(self._on_state)
+        self.session.failed.connect(self._on_failed)
 
         outer = QVBoxLayout(self)
         self.message = MessageBar()
@@ -44,43 +49,26 @@ class ExperimentTab(QWidget):
         # ---- controls on the left
         left = QWidget()
         ll = QVBoxLayout(left)
-        title = QLabel(f"<b>{self.experiment_cls.title}</b>")
-        ll.addWidget(title)
-        prow = QHBoxLayout()
-        prow.addWidget(QLabel("Preset"))
-        self.preset_box = QComboBox()
-        self.preset_box.addItems(list(self.experiment_cls.presets))
-        self.preset_box.setToolTip("Hyper-parameters from the seed article, or the preset that works best")
-        self.preset_box.currentTextChanged.connect(self._on_preset)
-        prow.addWidget(self.preset_box, 1)
-        ll.addLayout(prow)
-        self.preset_note = QLabel()
-        self.preset_note.setWordWrap(True)
-        self.preset_note.setStyleSheet("color: #555;")
-        ll.addWidget(self.preset_note)
-        self.run_bar = RunBar()
+        self.controls = ControlPanel(self.experiment_cls)
+        self.preset_box, self.run_bar = self.controls.preset_box, self.controls.run_bar
+        self.progress, self.data_label, self.form = self.controls.progress, self.controls.data_label, self.controls.form
+        self.controls.preset_chosen.connect(self._on_preset)
         self.run_bar.start_clicked.connect(self.start)
-        self.run_bar.pause_clicked.connect(self.worker.pause)
+        self.run_bar.pause_clicked.connect(self.session.pause)
         self.run_bar.step_clicked.connect(self.step_once)
         self.run_bar.stop_clicked.connect(self.stop)
         self.run_bar.reset_clicked.connect(self.reset)
-        ll.addWidget(self.run_bar)
-        self.progress = ProgressPanel()
-        ll.addWidget(self.progress)
-        self.data_label = QLabel()
-        self.data_label.setWordWrap(True)
-        self.data_label.setStyleSheet("color: #555;")
-        self.data_label.setToolTip("Where this run's data come from (File > Open data…, Ctrl+O, to change)")
-        ll.addWidget(self.data_label)
-        settings_box = QGroupBox("Settings (Reset applies them)")
-        sl = QVBoxLayout(settings_box)
-        self.form = ConfigForm(self.experiment_cls.Config)
         self.form.browse_requested.connect(lambda _name: self.open_data())
         self.form.changed.connect(self._on_form_changed)
-        sl.addWidget(self.form)
-        ll.addWidget(settings_box)
-        ll.addWidget(self._build_export_box())
-        ll.addWidget(self._build_explain_panel())
+        ll.addWidget(self.controls)
+        self.export_box = ExportBox(self.settings.value("export/png_width", 1600))
+        self.png_width = self.export_box.png_width
+        self.export_box.export_clicked.connect(lambda: self.export_all())
+        self.export_box.save_clicked.connect(lambda: self.save_checkpoint())
+        self.export_box.load_clicked.connect(lambda: self.load_checkpoint())
+        ll.addWidget(self.export_box)
+        self.explain = ExplanationPanel(self.explanation)
+        ll.addWidget(self.explain)
         ll.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(left)
@@ -97,12 +85,12 @@ class ExperimentTab(QWidget):
         split.setSizes([370, 1100])
 
         cfg = self.experiment_cls.preset_config(self.experiment_cls.default_preset)
-        self.preset_box.blockSignals(True)
-        self.preset_box.setCurrentText(cfg.preset)
-        self.preset_box.blockSignals(False)
-        self.form.set_config(cfg)
-        self._show_preset_note(cfg.preset)
-        self._new_experiment(cfg)
+        self.controls.show_config(cfg)
+        self.session.replace(cfg)
+
+    @property
+    def experiment(self):
+        return self.session.experiment
 
     # ------------------------------------------------------------------ for subclasses
     def build_views(self, area):
@@ -117,6 +105,12 @@ class ExperimentTab(QWidget):
     def figures(self):
         """Widgets that 'Export all figures' writes."""
         return []
+
+    def after_checkpoint_loaded(self):
+        """Subclasses redraw what a restored experiment already has (e.g. kept grids)."""
+
+    def on_run_halted(self):
+        """The run paused or stopped: subclasses may draw the model as it is now."""
 
     @staticmethod
     def restart_curves(plots, previous_label=None):
@@ -136,78 +130,7 @@ class ExperimentTab(QWidget):
                 return m
         return None
 
-    # ------------------------------------------------------------------ panels
-    def _build_export_box(self):
-        box = QGroupBox("Export")
-        lay = QVBoxLayout(box)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("PNG width"))
-        self.png_width = QSpinBox()
-        self.png_width.setRange(200, 8000)
-        self.png_width.setSingleStep(100)
-        self.png_width.setSuffix(" px")
-        self.png_width.setValue(int(self.settings.value("export/png_width", 1600)))
-        self.png_width.setToolTip("Width of exported PNG figures")
-        row.addWidget(self.png_width, 1)
-        lay.addLayout(row)
-        b = QPushButton("Export all figures…")
-        b.setToolTip("Write every figure (PNG, SVG, CSV), the run's files and config.json to a folder (Ctrl+E)")
-        b.clicked.connect(lambda: self.export_all())
-        lay.addWidget(b)
-        row = QHBoxLayout()
-        s = QPushButton("Save checkpoint…")
-        s.setToolTip("Save the model, optimizer and random state: loading it continues the run exactly")
-        s.clicked.connect(lambda: self.save_checkpoint())
-        l = QPushButton("Load checkpoint…")
-        l.setToolTip("Replace the current run by a saved one")
-        l.clicked.connect(lambda: self.load_checkpoint())
-        row.addWidget(s)
-        row.addWidget(l)
-        lay.addLayout(row)
-        return box
-
-    def _build_explain_panel(self):
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.explain_toggle = QToolButton()
-        self.explain_toggle.setText("What you are seeing")
-        self.explain_toggle.setCheckable(True)
-        self.explain_toggle.setChecked(True)
-        self.explain_toggle.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        self.explain_toggle.setArrowType(Qt.DownArrow)
-        self.explain_toggle.setToolTip("Show or hide the explanation of this tab")
-        self.explain_text = QTextBrowser()
-        self.explain_text.setHtml(self.explanation)
-        self.explain_text.setOpenExternalLinks(False)
-        self.explain_text.setMinimumHeight(180)
-
-        def toggled(on):
-            self.explain_text.setVisible(on)
-            self.explain_toggle.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
-        self.explain_toggle.toggled.connect(toggled)
-        lay.addWidget(self.explain_toggle)
-        lay.addWidget(self.explain_text)
-        return box
-
-    # ------------------------------------------------------------------ life cycle
-    def _new_experiment(self, config, experiment=None):
-        """Build (or adopt) an experiment; on bad data keep the old one and say why."""
-        try:
-            exp = experiment or self.experiment_cls(config)
-        except (DataError, ValueError, OSError) as e:
-            self.message.show_message(f"Could not use these settings: {e}. The previous run is kept.")
-            return False
-        self.experiment = exp
-        self.worker.set_experiment(exp)
-        self.clear_views()
-        self.last_frame_step = exp.steps_done
-        self.progress.reset(exp.total_steps, exp.steps_done)
-        src = getattr(exp, "source", None) or getattr(getattr(exp, "data", None), "source", "")
-        self.data_label.setText(f"Data: {src}" if src else "")
-        self.status.emit(f"{self.experiment_cls.title}: ready{' · data: ' + src if src else ''}")
-        return True
-
+    # ------------------------------------------------------------------ run controls
     def form_config(self):
         """The config the form describes, or None (with a message) when a field is invalid."""
         try:
@@ -218,63 +141,52 @@ class ExperimentTab(QWidget):
         values["preset"] = self.preset_box.currentText()
         return config_from_dict(self.experiment_cls.Config, values)
 
-    def _form_differs(self):
-        cfg = self.form_config()
-        return cfg is not None and config_to_dict(cfg) != config_to_dict(self.experiment.config)
+    def _fresh_config(self):
+        """The form's config when it may still change the run (no step taken), else None."""
+        return self.form_config() if self.experiment.steps_done == 0 else None
 
     def start(self):
-        if self.worker.state == "paused":
-            self.worker.resume()
-            return
-        if self.worker.is_running:
-            return
-        if self.experiment.steps_done == 0 and self._form_differs():
-            cfg = self.form_config()
-            if cfg is None or not self._new_experiment(cfg):
-                return
-        self.message.hide()
-        self.worker.start()
+        if self.session.start(self._fresh_config()):
+            self.message.hide()
 
     def toggle_run(self):
-        if self.worker.state == "running":
-            self.worker.pause()
+        if self.session.state == "running":
+            self.session.pause()
         else:
             self.start()
 
     def step_once(self):
-        if self.worker.state == "running":
-            return
-        if not self.worker.is_running and self.experiment.steps_done == 0 and self._form_differs():
-            cfg = self.form_config()
-            if cfg is None or not self._new_experiment(cfg):
-                return
-        self.worker.step()
+        self.session.step(self._fresh_config())
 
     def run_steps(self, n):
         """Run n steps and end the run (the app's --steps flag)."""
-        self.worker.run_steps(n, then="stop")
+        self.session.run_steps(n, then="stop")
 
     def stop(self):
-        self.worker.stop()
+        self.session.stop()
 
     def reset(self):
         cfg = self.form_config()
-        if cfg is None:
-            return
-        if self.worker.is_running:
-            self.worker.stop(wait_ms=10_000)
-        self.message.hide()
-        self._new_experiment(cfg)
+        if cfg is not None:
+            self.message.hide()
+            self.session.reset(cfg)
 
     def shutdown(self, wait_ms=10_000):
         """Stop and join the worker (the window is closing)."""
-        return self.worker.stop(wait_ms=wait_ms)
+        return self.session.shutdown(wait_ms)
 
-    # ------------------------------------------------------------------ signals from the worker
+    # ------------------------------------------------------------------ signals from the session
+    def _on_replaced(self, exp):
+        self.clear_views()
+        self.last_frame_step = exp.steps_done
+        self.progress.reset(exp.total_steps, exp.steps_done)
+        self.controls.show_source(exp.source)
+        self.status.emit(f"{self.experiment_cls.title}: ready{' · data: ' + exp.source if exp.source else ''}")
+
     def _on_frame(self, frame):
         try:
             self.last_frame_step = frame.snapshot.step
-            running = self.worker.state == "running"
+            running = self.session.state == "running"
             self.progress.update_step(frame.snapshot.step, running=running, state=None if running else "paused")
             self.draw(frame)
         finally:
@@ -289,15 +201,10 @@ class ExperimentTab(QWidget):
         self.status.emit(f"{self.experiment_cls.title}: {words} at step {self.last_frame_step}")
 
     def _on_failed(self, message):
-        self.message.show_message(f"{message}. The run stopped; export, checkpoint and Reset still work.")
+        self.message.show_message(message)
         self.status.emit(f"{self.experiment_cls.title}: {message}")
 
-    # ------------------------------------------------------------------ data, presets, form
-    def _show_preset_note(self, preset):
-        note = getattr(self.experiment_cls, "preset_notes", {}).get(preset, "")
-        self.preset_note.setText(note)
-        self.preset_note.setVisible(bool(note))
-
+    # ------------------------------------------------------------------ presets, form, data
     def _on_preset(self, preset):
         keep = {}
         try:
@@ -305,16 +212,16 @@ class ExperimentTab(QWidget):
             keep = {k: v[k] for k in ("seed", "data", "steps") if k in v}
         except ValueError:
             pass
-        cfg = self.experiment_cls.preset_config(preset, **keep)
-        self.form.set_config(cfg)
-        self._show_preset_note(preset)
+        self.form.set_config(self.experiment_cls.preset_config(preset, **keep))
+        self.controls.show_preset_note(preset)
         self._on_form_changed()
 
     def _on_form_changed(self):
-        if self.experiment is None or not self._form_differs():
+        cfg = self.form_config()
+        if self.experiment is None or not self.session.differs(cfg):
             return
-        if self.experiment.steps_done == 0 and not self.worker.is_running:
-            self._new_experiment(self.form_config())
+        if self.session.fresh:
+            self.session.replace(cfg)
         else:
             self.status.emit("Settings changed: press Reset (Ctrl+R) to start a run with them")
 
@@ -330,13 +237,11 @@ class ExperimentTab(QWidget):
         if cfg is None:
             return False
         cfg.data = str(path)
-        if self.worker.is_running:
-            self.worker.stop(wait_ms=10_000)
-        if self._new_experiment(cfg):
-            self.form.set_config(cfg)
-            self.message.show_message(f"Loaded {path}", error=False)
-            return True
-        return False
+        if not self.session.replace(cfg):
+            return False
+        self.form.set_config(cfg)
+        self.message.show_message(f"Loaded {path}", error=False)
+        return True
 
     # ------------------------------------------------------------------ export & checkpoints
     def _ask_folder(self, title):
@@ -356,11 +261,10 @@ class ExperimentTab(QWidget):
         try:
             for w in self.figures():
                 written += export_figure(w, folder, width=self.png_width.value())
-            with self.worker.lock:
-                write_json(Path(folder) / "config.json", config_to_dict(self.experiment.config))
+            with self.session.locked() as exp:
+                write_json(Path(folder) / "config.json", config_to_dict(exp.config))
                 written.append(Path(folder) / "config.json")
-                if hasattr(self.experiment, "export_files"):
-                    written += self.experiment.export_files(folder)
+                written += exp.export_files(folder)
         except OSError as e:
             self.message.show_message(f"Export to {folder} failed: {e.strerror or e}. Nothing else was changed.")
             return written
@@ -375,9 +279,9 @@ class ExperimentTab(QWidget):
             if not path:
                 return None
         try:
-            with self.worker.lock:
-                p = save_checkpoint(self.experiment, path)
-                write_json(Path(path).with_suffix(".json"), config_to_dict(self.experiment.config))
+            with self.session.locked() as exp:
+                p = save_checkpoint(exp, path)
+                write_json(Path(path).with_suffix(".json"), config_to_dict(exp.config))
         except OSError as e:
             self.message.show_message(f"Could not save the checkpoint to {path}: {e.strerror or e}")
             return None
@@ -395,19 +299,8 @@ class ExperimentTab(QWidget):
         except (DataError, ValueError, KeyError) as e:
             self.message.show_message(f"{e}. The current run is kept.")
             return False
-        if self.worker.is_running:
-            self.worker.stop(wait_ms=10_000)
-        self._new_experiment(exp.config, experiment=exp)
-        self.preset_box.blockSignals(True)
-        self.preset_box.setCurrentText(exp.config.preset)
-        self.preset_box.blockSignals(False)
-        self.form.set_config(exp.config)
+        self.session.replace(exp)
+        self.controls.show_config(exp.config)
         self.after_checkpoint_loaded()
         self.message.show_message(f"Checkpoint loaded: {path} (step {exp.steps_done})", error=False)
         return True
-
-    def after_checkpoint_loaded(self):
-        """Subclasses redraw what a restored experiment already has (e.g. kept grids)."""
-
-    def on_run_halted(self):
-        """The run paused or stopped: subclasses may draw the model as it is now."""

@@ -2,16 +2,15 @@
 metadata), clean / noisy / denoised / residual images of a held-out slice, loss, PSNR and SSIM
 curves, and the table of classical baselines beside the learned model."""
 
-import json
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from lab.data.noise import WINDOWS
+from lab.imaging.noise import WINDOWS
 from lab.experiments.ct import CTExperiment
 
 from ..plots import ImagePanel, LiveCurves
+from ..signals import signals_blocked
 from .base import ExperimentTab
 
 EXPLANATION = """
@@ -31,6 +30,7 @@ means.</p>
 
 
 class CTTab(ExperimentTab):
+    name = "ct"
     experiment_cls = CTExperiment
     explanation = EXPLANATION
 
@@ -108,7 +108,7 @@ class CTTab(ExperimentTab):
         g.setRowStretch(0, 3)
         g.setRowStretch(1, 2)
         g.setRowStretch(2, 1)
-        self._baselines = {}
+        self._baselines = []
         self._latest = {}
         self.window_box.setCurrentText("lung")
         self._on_preset_window("lung")
@@ -116,16 +116,13 @@ class CTTab(ExperimentTab):
     # ------------------------------------------------------------------------ viewer
     def _volume(self):
         exp = self.experiment
-        return [img for vol in exp.hu for img in vol] if exp is not None else []
+        return exp.slices.all_slices() if exp is not None else []
 
     def _on_preset_window(self, name):
         c, w = WINDOWS[name]
-        self.centre.blockSignals(True)
-        self.width.blockSignals(True)
-        self.centre.setValue(c)
-        self.width.setValue(w)
-        self.centre.blockSignals(False)
-        self.width.blockSignals(False)
+        with signals_blocked(self.centre, self.width):
+            self.centre.setValue(c)
+            self.width.setValue(w)
         self._show_slice()
 
     def _drag_window(self, dx, dy):
@@ -138,26 +135,23 @@ class CTTab(ExperimentTab):
         if cfg is None or uid is None or uid == cfg.series:
             return
         cfg.series = uid
-        if self.worker.is_running:
-            self.worker.stop(wait_ms=10_000)
-        if self._new_experiment(cfg):
+        if self.session.replace(cfg):
             self.form.set_config(cfg)
 
     def _fill_series_box(self):
-        exp = self.experiment
-        self.series_box.blockSignals(True)
-        self.series_box.clear()
-        chosen = {s.uid for s in exp.series}
-        for s in exp.all_series:  # the experiment's own scan: the folder is not read again
-            self.series_box.addItem(f"{s.description or s.modality} · {len(s.slices)} slices · {s.rows}×{s.cols} · "
-                                    f"{s.uid[-12:]}", s.uid)
-            if s.uid in chosen and len(chosen) == 1:
-                self.series_box.setCurrentIndex(self.series_box.count() - 1)
-        if len(chosen) > 1:
-            self.series_box.insertItem(0, f"all {len(chosen)} one-slice series (split by patient)", "")
-            self.series_box.setCurrentIndex(0)
-        self.series_box.setEnabled(self.series_box.count() > 1)
-        self.series_box.blockSignals(False)
+        slices, box = self.experiment.slices, self.series_box
+        chosen = {s.uid for s in slices.series}
+        with signals_blocked(box):
+            box.clear()
+            for s in slices.all_series:  # the experiment's own scan: the folder is not read again
+                box.addItem(f"{s.description or s.modality} · {len(s.slices)} slices · {s.rows}×{s.cols} · "
+                            f"{s.uid[-12:]}", s.uid)
+                if s.uid in chosen and len(chosen) == 1:
+                    box.setCurrentIndex(box.count() - 1)
+            if len(chosen) > 1:
+                box.insertItem(0, f"all {len(chosen)} one-slice series (split by patient)", "")
+                box.setCurrentIndex(0)
+            box.setEnabled(box.count() > 1)
 
     def _show_slice(self, *_):
         vol = self._volume()
@@ -167,7 +161,8 @@ class CTTab(ExperimentTab):
         c, w = self.centre.value(), self.width.value()
         self.view.levels = (c - w / 2, c + w / 2)
         self.view.show_image(vol[k])
-        photometric = self.experiment.series[0].photometric if self.experiment.series else "MONOCHROME2"
+        series = self.experiment.slices.series
+        photometric = series[0].photometric if series else "MONOCHROME2"
         if photometric == "MONOCHROME1":
             self.view.image.setLevels(self.view.levels[::-1])  # inverted display, values kept
         self.hu_label.setText(f"slice {k + 1} of {len(vol)} · HU: move the mouse over the image")
@@ -189,28 +184,27 @@ class CTTab(ExperimentTab):
         exp = self.experiment
         if exp is None:
             return
-        vol = self._volume()
-        self.slice_slider.blockSignals(True)
-        self.slice_slider.setRange(0, max(0, len(vol) - 1))
-        self.slice_slider.setValue(len(vol) // 2)
-        self.slice_slider.blockSignals(False)
-        s = exp.series[0] if exp.series else None
+        vol, sl = self._volume(), exp.slices
+        with signals_blocked(self.slice_slider):
+            self.slice_slider.setRange(0, max(0, len(vol) - 1))
+            self.slice_slider.setValue(len(vol) // 2)
+        s = sl.series[0] if sl.series else None
         if s is not None:
             sp = s.slice_spacing
             self.meta_label.setText(
-                f"{len(exp.series)} series · {s.modality} · {s.description or 'no description'} · "
+                f"{len(sl.series)} series · {s.modality} · {s.description or 'no description'} · "
                 f"{s.rows}×{s.cols} · pixel {s.pixel_spacing[0]:.3g}×{s.pixel_spacing[1]:.3g} mm"
-                + (f" · slices every {sp:.3g} mm" if sp else "") + f" · {len(exp.train_ids)} training, "
-                f"{len(exp.test_ids)} held-out slices" + (f" · skipped {len(exp.skipped)} files" if exp.skipped else "")
+                + (f" · slices every {sp:.3g} mm" if sp else "") + f" · {len(sl.train_ids)} training, "
+                f"{len(sl.test_ids)} held-out slices" + (f" · skipped {len(sl.skipped)} files" if sl.skipped else "")
                 + (" · " + "; ".join(s.problems + s.notes) if (s.problems or s.notes) else "")
-                + (f" · {exp.split_note}" if exp.split_note else ""))
+                + (f" · {sl.split_note}" if sl.split_note else ""))
         self._fill_series_box()
         self._show_slice()
         _, a = exp.evaluate()
         for key, panel in self.panels.items():
             panel.show_image(a[key] if key != "denoised" else a["noisy"])
         self.table.setRowCount(0)
-        self._baselines = {}
+        self._baselines = []
 
     def draw(self, frame):
         for p in (self.loss_plot, self.psnr_plot, self.ssim_plot):
@@ -219,8 +213,8 @@ class CTTab(ExperimentTab):
         for key, panel in self.panels.items():
             if key in a:
                 panel.show_image(a[key])
-        if "baselines" in frame.snapshot.text:
-            self._baselines = json.loads(frame.snapshot.text["baselines"])
+        if "baselines" in frame.snapshot.tables:
+            self._baselines = frame.snapshot.tables["baselines"]
         m = self.latest_metrics(frame, "psnr_denoised")
         if m is not None:
             self._latest = m
@@ -230,7 +224,7 @@ class CTTab(ExperimentTab):
         rows = [("noisy input", self._latest.get("psnr_noisy"), self._latest.get("ssim_noisy"), None),
                 (f"{self.experiment.model_name} (ours)", self._latest.get("psnr_denoised"),
                  self._latest.get("ssim_denoised"), None)]
-        rows += [(k, v["psnr"], v["ssim"], v["seconds"]) for k, v in self._baselines.items()]
+        rows += [(r["method"], r["psnr"], r["ssim"], r["seconds"]) for r in self._baselines]
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, v in enumerate(row):

@@ -6,9 +6,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from lab.experiments.gan import GANExperiment
-from lab.export import tile_grid
+from lab.export.images import tile_grid
 
 from ..plots import BarPanel, ImagePanel, LiveCurves
+from ..signals import signals_blocked
 from .base import ExperimentTab
 
 EXPLANATION = """
@@ -33,6 +34,7 @@ LIVE_TITLE = "Samples from the fixed noise batch"
 
 
 class GANTab(ExperimentTab):
+    name = "gan"
     experiment_cls = GANExperiment
     explanation = EXPLANATION
 
@@ -111,9 +113,8 @@ class GANTab(ExperimentTab):
         self.interp_view.show_image(np.zeros((28, 10 * 30 - 2), np.float32), "Latent interpolation 0 → 1")
         self.bars.set_values(np.zeros(10))
         self.div_label.setText("classes found: –")
-        self.scrubber.blockSignals(True)
-        self.scrubber.setRange(0, 0)
-        self.scrubber.blockSignals(False)
+        with signals_blocked(self.scrubber):
+            self.scrubber.setRange(0, 0)
         self.scrub_label.setText("kept grids: 0")
         self._latest_grid = None
         self.after_checkpoint_loaded()
@@ -143,11 +144,10 @@ class GANTab(ExperimentTab):
     def _update_scrubber_range(self):
         n = len(self.experiment.history)
         if n and self.scrubber.maximum() != n - 1:
-            self.scrubber.blockSignals(True)
-            self.scrubber.setRange(0, n - 1)
-            if self.follow.isChecked():
-                self.scrubber.setValue(n - 1)
-            self.scrubber.blockSignals(False)
+            with signals_blocked(self.scrubber):
+                self.scrubber.setRange(0, n - 1)
+                if self.follow.isChecked():
+                    self.scrubber.setValue(n - 1)
         live = f"live at step {self._latest_grid[0]} · " if self._latest_grid and self.follow.isChecked() else ""
         self.scrub_label.setText(f"{live}kept grids: {n}")
 
@@ -156,9 +156,8 @@ class GANTab(ExperimentTab):
         if not hist:
             return
         idx = min(idx, len(hist) - 1)
-        self.follow.blockSignals(True)
-        self.follow.setChecked(idx == len(hist) - 1 and self.follow.isChecked())
-        self.follow.blockSignals(False)
+        with signals_blocked(self.follow):
+            self.follow.setChecked(idx == len(hist) - 1 and self.follow.isChecked())
         step = self.experiment.history_steps[idx]
         self.grid_view.show_image(tile_grid(hist[idx].astype(np.float32) / 255, 8),
                                   f"Kept grid {idx + 1} of {len(hist)} · step {step}")
@@ -172,9 +171,9 @@ class GANTab(ExperimentTab):
     def _on_interp_pair(self):
         pair = (self.interp_a.value(), self.interp_b.value())
         self.experiment.interp_pair = pair
-        if self.experiment.steps_done and not self.worker.state == "running":
-            with self.worker.lock:
-                strip = self.experiment.interpolation()
+        if self.experiment.steps_done and not self.session.state == "running":
+            with self.session.locked() as exp:
+                strip = exp.interpolation()
             self.interp_view.show_image(tile_grid(strip, len(strip)), f"Latent interpolation {pair[0]} → {pair[1]}")
 
     def after_checkpoint_loaded(self):
@@ -188,7 +187,7 @@ class GANTab(ExperimentTab):
         exp = self.experiment
         if exp is None or not exp.steps_done:
             return
-        with self.worker.lock:
+        with self.session.locked():
             grid, strip = exp.samples(), exp.interpolation()
         self._latest_grid = (exp.steps_done, grid)
         if self.follow.isChecked():

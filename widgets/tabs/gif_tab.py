@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from lab.experiments.gif import GIFExperiment
-from lab.export import tile_grid
+from lab.export.images import tile_grid
 
 from ..plots import BeforeAfterBars, ImagePanel, LiveCurves
 from .base import ExperimentTab
@@ -36,8 +36,10 @@ Shi et al. 2015 (ConvLSTM); Jaderberg et al. 2017 (synthetic gradients).</p>
 
 
 class GIFTab(ExperimentTab):
+    name = "gif"
     experiment_cls = GIFExperiment
     explanation = EXPLANATION
+    _previous_label = None  # names the last run's curves, kept dashed after Reset
 
     def build_views(self, area):
         g = QGridLayout(area)
@@ -78,7 +80,7 @@ class GIFTab(ExperimentTab):
         g.setColumnStretch(1, 3)
 
     def clear_views(self):
-        self.restart_curves((self.cost_plot, self.acc_plot), getattr(self, "_previous_label", None))
+        self.restart_curves((self.cost_plot, self.acc_plot), self._previous_label)
         exp = self.experiment
         for v in (self.frames_view, self.hidden_view, self.gates_view):
             v.current = None

@@ -4,7 +4,7 @@ only to show that ours agree."""
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 
 def covariance(X):

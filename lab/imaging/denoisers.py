@@ -1,19 +1,12 @@
-"""Classical denoisers and image metrics from scikit-image, on windowed images in [0, 1]:
-total variation, bilateral, wavelet and non-local means (sigma estimated from the image)."""
+"""Classical denoisers from scikit-image, on windowed images in [0, 1]: total variation,
+bilateral, wavelet and non-local means (sigma estimated from the image), scored with
+``lab.imaging.metrics``."""
 
 import time
 
 import numpy as np
 
-
-def psnr(clean, test):
-    from skimage.metrics import peak_signal_noise_ratio
-    return float(peak_signal_noise_ratio(clean, np.clip(test, 0, 1), data_range=1.0))
-
-
-def ssim(clean, test):
-    from skimage.metrics import structural_similarity
-    return float(structural_similarity(clean, np.clip(test, 0, 1), data_range=1.0))
+from .metrics import psnr, ssim
 
 
 def _denoisers():

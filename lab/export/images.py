@@ -1,14 +1,9 @@
-"""Figures and tables as files, without Qt: image grids, PNG, animated GIF, CSV, JSON.
-Every writer is atomic (``lab.files``)."""
-
-import csv
-import io
-import json
+"""Images as files, without Qt: image grids, PNG and animated GIF, written atomically."""
 
 import numpy as np
 from PIL import Image
 
-from .files import atomic_path, write_text
+from .atomic import atomic_path
 
 
 def tile_grid(images, cols=None, pad=2, pad_value=0.3):
@@ -47,15 +42,3 @@ def save_gif(path, frames, duration_ms=200, scale=1, lo=0.0, hi=1.0):
         raise ValueError("no frames to write")
     with atomic_path(path) as tmp:
         pils[0].save(tmp, format="GIF", save_all=True, append_images=pils[1:], duration=duration_ms, loop=0)
-
-
-def write_csv(path, header, rows):
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    write_text(path, buf.getvalue())
-
-
-def write_json(path, obj):
-    write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")

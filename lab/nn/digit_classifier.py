@@ -3,9 +3,9 @@ digit classes a GAN's sample grid holds (mode collapse shows as the count fallin
 
 import numpy as np
 
-from .nn.losses import softmax, softmax_cross_entropy
-from .nn.mlp import MLP
-from .optim import Adam
+from .losses import softmax, softmax_cross_entropy
+from .mlp import MLP
+from ..optim import Adam
 
 
 class DigitClassifier:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import atomic_path
-from .noise import METRIC_WINDOW, window
+from ..imaging.noise import METRIC_WINDOW, window
+from .atomic import atomic_path
 
 
 def write_denoised_series(experiment, folder, description="NumPy Lab denoised (residual CNN)"):
@@ -20,10 +20,11 @@ def write_denoised_series(experiment, folder, description="NumPy Lab denoised (r
     rng = np.random.default_rng([experiment.config.seed, 9])
     study, series_uid = generate_uid(), generate_uid()
     written = []
-    for v, s in enumerate(experiment.series):
+    slices = experiment.slices
+    for v, s in enumerate(slices.series):
         for i, sl in enumerate(s.slices):
             ds = pydicom.dcmread(sl.path, force=True)
-            noisy_hu = experiment._noisy(experiment.hu[v][i], rng)
+            noisy_hu = slices.noisy(slices.hu[v][i], rng)
             _, r = experiment.denoise(window(noisy_hu)[None])
             hu = noisy_hu - r[0] * (METRIC_WINDOW[1] - METRIC_WINDOW[0])  # the residual in HU, unclipped
             slope, intercept = float(ds.get("RescaleSlope", 1.0)), float(ds.get("RescaleIntercept", 0.0))

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
-from .data.idx import read_idx
-from .data.mnist import IMAGES_RE, load_image_set
+from ..errors import DataError
+from .idx import read_idx
+from .mnist import IMAGES_RE, load_image_set
 
 
 def _idx_report(path):
@@ -25,11 +25,11 @@ def inspect_path(path):
     if not path.exists():
         return {"path": str(path), "error": "no such file or folder"}, False
     if path.is_dir() and any(p.suffix.lower() == ".gif" for p in path.glob("*/**/*")):
-        from .data.gif import inspect_gif_folder
+        from .gif import inspect_gif_folder
         return inspect_gif_folder(path)
     names = [p.name.lower() for p in (path.rglob("*") if path.is_dir() else [path])]
     if not any("idx" in n for n in names):
-        from .data.dicom import inspect_dicom
+        from .dicom import inspect_dicom
         return inspect_dicom(path)
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     found, skipped = [], []

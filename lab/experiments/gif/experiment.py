@@ -1,0 +1,225 @@
+"""LSTM GIF classifier (SPEC §3.4; seed: "Decoupled convolutional LSTM to classify puppy GIFs
+and baby GIFs").
+
+A :class:`~lab.nn.convlstm_classifier.ConvLSTMClassifier` (stacked convolutional LSTM layers,
+the top layer's last hidden state mean-pooled into a fully-connected head) reads N frames of
+each GIF. Two ways to train, selectable and comparable:
+
+- ``bptt``: full backpropagation through time, one Adam update per minibatch;
+- ``dni``: decoupled neural interfaces (``dni.SyntheticGradients``): each layer and time step
+  updates at once from a predicted gradient; the predictors learn from the gradients that
+  arrive later.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...data.gif import load_gif_folder
+from ...errors import DataError
+from ...nn.convlstm_classifier import ConvLSTMClassifier
+from ...optim import Adam, GradientNoise
+from ..base import Experiment, Snapshot, config_field
+from ..registry import register
+from .dni import SyntheticGradients
+
+
+@dataclass
+class GIFConfig:
+    preset: str = config_field("default", "The preset this run started from", label="Preset")
+    data: str = config_field("", "A folder with one subfolder of animated GIFs per class; empty: the built-in "
+                                 "horizontal/vertical pan GIFs", label="Data", kind="path")
+    seed: int = config_field(0, "Seeds the split, the weights and the batch order", label="Seed", min=0,
+                             max=2**31 - 1)
+    mode: str = config_field("bptt", "Backpropagation through time, or decoupled synthetic gradients",
+                             label="Training", choices=["bptt", "dni"])
+    frames: int = config_field(4, "Frames taken evenly over each animation", label="Frames", min=2, max=64)
+    size: int = config_field(32, "Frames are resized to size x size", label="Size", min=8, max=256)
+    color: bool = config_field(False, "Colour (3 channels) or grayscale", label="Colour")
+    layers: list = config_field([8], "Hidden channels of each ConvLSTM layer (stacked)", label="ConvLSTM layers")
+    kernel: int = config_field(5, "Convolution kernel size (odd)", label="Kernel", min=1, max=15)
+    pool: int = config_field(32, "Mean-pool the last hidden state in pool x pool blocks before the head (the frame "
+                                 "size: one global mean per channel)",
+                             label="Pool", min=1, max=64)
+    energy: bool = config_field(True, "Feed the head the pooled energy h^2 instead of h (motion detectors answer "
+                                       "with either sign)", label="Energy pooling")
+    loss: str = config_field("softmax", "Softmax cross-entropy, or the seed's L2 cost on logistic outputs",
+                             label="Cost", choices=["softmax", "l2"])
+    lr: float = config_field(5e-3, "Adam learning rate", label="Learning rate", min=1e-8, max=1.0, log=True)
+    sg_lr: float = config_field(1e-3, "Adam learning rate of the synthetic-gradient models (DNI)",
+                                label="Synthetic-gradient LR", min=1e-8, max=1.0, log=True)
+    grad_noise: float = config_field(0.0, "Annealed Gaussian gradient noise eta (0: off)", label="Gradient noise",
+                                     min=0.0, max=10.0)
+    batch_size: int = config_field(8, "GIFs per minibatch", label="Batch size", min=1, max=4096)
+    epochs: int = config_field(40, "Passes over the training GIFs", label="Epochs", min=1, max=100_000)
+    test_fraction: float = config_field(0.25, "Fraction of each class's GIFs held out for testing",
+                                        label="Test fraction", min=0.0, max=0.9)
+    preview_every: int = config_field(2, "Steps between previews of the frames and hidden state",
+                                      label="Preview every", min=1, max=100_000)
+
+
+@register
+class GIFExperiment(Experiment):
+    name = "gif"
+    title = "LSTM GIF classifier"
+    Config = GIFConfig
+    presets = {
+        "default": {},
+        "dni": {"mode": "dni"},
+        "seed": {"size": 100, "frames": 3, "layers": [4], "kernel": 3, "pool": 10, "loss": "l2", "lr": 1e-3,
+                 "epochs": 18, "batch_size": 4, "energy": False},
+        "real-gifs": {"size": 48, "frames": 6, "color": True, "pool": 6, "epochs": 30, "batch_size": 6,
+                      "energy": False},
+    }
+    preset_notes = {
+        "default": "32x32, 4 frames, one ConvLSTM layer of 8 channels, global energy pooling, full BPTT, Adam 5e-3",
+        "dni": "the same network trained with decoupled synthetic gradients",
+        "seed": "the seed's set-up: 100x100, 3 frames, L2 cost (18 epochs)",
+        "real-gifs": "colour 48x48, 6 frames, 6x6 mean pooling: for folders of real GIFs",
+    }
+
+    def __init__(self, config=None, data=None):
+        super().__init__(config)
+        c = self.config
+        if c.kernel % 2 == 0:
+            raise DataError(f"kernel size {c.kernel}: use an odd size")
+        if c.size % c.pool:
+            raise DataError(f"pool {c.pool} does not divide the frame size {c.size}")
+        if data is None:
+            from ...data.builtin import demo_gifs_folder
+            data = load_gif_folder(c.data or demo_gifs_folder(), c.frames, c.size, c.color)
+        self.data = data
+        self.source = self.data.source
+        self.classes = data.classes
+        self.rng = np.random.default_rng(c.seed)
+        self.train_idx, self.test_idx = self._split(data.labels)
+        clips = data.clips if data.clips.ndim == 5 else data.clips[..., None]   # (n, T, H, W, C)
+        # (T, n, C, H, W), centred: pixels in [-1, 1]
+        self.x = (np.ascontiguousarray(clips.transpose(1, 0, 4, 2, 3)) * 2 - 1).astype(np.float32)
+        self.y = data.labels
+        self.test_files = [data.files[i] for i in self.test_idx]
+        self.net = ConvLSTMClassifier(self.x.shape[2], c.layers, c.kernel, c.size, c.pool, len(self.classes),
+                                      energy=c.energy, loss=c.loss, rng=self.rng)
+        self.opts = [self._optimizer(c.lr) for _ in self.net.params]
+        self.head_opt = self._optimizer(c.lr)
+        self.dni = SyntheticGradients(c.layers, c.frames, c.sg_lr)
+        self.perm, self.pos = self.rng.permutation(self.train_idx), 0
+        self.steps_per_epoch = max(1, int(np.ceil(len(self.train_idx) / c.batch_size)))
+        self.before = self.predict(self.test_idx)
+
+    def _split(self, labels):
+        """Per GIF, per class: never frames of one GIF on both sides."""
+        c = self.config
+        split = np.random.default_rng([c.seed, 11])
+        train, test = [], []
+        for k in range(len(self.classes)):
+            idx = split.permutation(np.flatnonzero(labels == k))
+            n_test = int(round(len(idx) * c.test_fraction)) if len(idx) > 1 else 0
+            n_test = min(max(n_test, 1 if len(idx) > 1 and c.test_fraction > 0 else 0), len(idx) - 1)
+            test += list(idx[:n_test])
+            train += list(idx[n_test:])
+        return np.array(train), np.array(test, dtype=np.int64)
+
+    def _optimizer(self, lr):
+        opt = Adam(lr=lr)
+        return GradientNoise(opt, eta=self.config.grad_noise, rng=self.rng) if self.config.grad_noise else opt
+
+    @property
+    def total_steps(self):
+        return self.config.epochs * self.steps_per_epoch
+
+    def predict(self, idx):
+        return self.net.predict(self.x[:, idx]) if len(idx) else np.zeros((0, len(self.classes)))
+
+    # ------------------------------------------------------------------------- training
+    def _train_step(self, xs, y):
+        if self.config.mode == "dni":
+            return self.dni.train_step(self.net, self.opts, self.head_opt, xs, y, self._check_finite)
+        (scores, hc), layers = self.net.forward(xs)
+        cost, dscores = self.net.cost(scores, y)
+        self._check_finite(cost=cost)
+        _, (grads, hgrads) = self.net.backward(dscores, (hc, layers))
+        for l, g in enumerate(grads):
+            self.opts[l].update(self.net.params[l], g)
+        self.head_opt.update(self.net.head, hgrads)
+        return scores, cost, layers, {}
+
+    def step(self):
+        c = self.config
+        if self.pos >= len(self.perm):
+            self.perm, self.pos = self.rng.permutation(self.train_idx), 0
+        idx = self.perm[self.pos:self.pos + c.batch_size]
+        self.pos += c.batch_size
+        xs, y = self.x[:, idx], self.y[idx]
+        scores, cost, layers, extra = self._train_step(xs, y)
+        self.steps_done += 1
+        metrics = {"batch_cost": cost, "batch_accuracy": float(np.mean(scores.argmax(1) == y)),
+                   "it_per_s": self._tick_rate(), **extra}
+        arrays = {}
+        if self.steps_done % c.preview_every == 0 or self.steps_done == 1:
+            hs, caches = layers[-1]
+            _, _, i, f, o, *_ = caches[-1]
+            arrays.update(frames=(xs[:, 0].mean(axis=1) + 1) / 2, hidden=hs[:, 0].mean(axis=1),
+                          gates=np.stack([i[0].mean(0), f[0].mean(0), o[0].mean(0)]))
+        if self.steps_done % self.steps_per_epoch == 0:
+            metrics.update(self.epoch_metrics())
+            arrays["test_probs"] = self._last_probs
+            arrays["before_probs"] = self.before
+        metrics["epoch"] = self.steps_done / self.steps_per_epoch
+        return Snapshot(self.steps_done, metrics, arrays, {"mode": c.mode})
+
+    def _evaluate(self, idx):
+        if not len(idx):
+            return float("nan"), float("nan"), np.zeros((0, len(self.classes)))
+        probs = self.predict(idx)
+        cost = float(-np.mean(np.log(np.maximum(probs[np.arange(len(idx)), self.y[idx]], 1e-12))))
+        return cost, float(np.mean(probs.argmax(1) == self.y[idx])), probs
+
+    def epoch_metrics(self):
+        tr_cost, tr_acc, _ = self._evaluate(self.train_idx)
+        te_cost, te_acc, self._last_probs = self._evaluate(self.test_idx)
+        out = {"train_cost": tr_cost, "train_accuracy": tr_acc}
+        if len(self.test_idx):
+            out.update(test_cost=te_cost, test_accuracy=te_acc)
+        return out
+
+    def final_metrics(self):
+        m = self.epoch_metrics()
+        probs = self._last_probs
+        return {**{k: v for k, v in m.items() if k in ("train_accuracy", "test_accuracy")}, "mode": self.config.mode,
+                "classes": self.classes,
+                "predictions": {f: dict(zip(self.classes, map(float, p))) for f, p in zip(self.test_files, probs)},
+                "before_training": {f: dict(zip(self.classes, map(float, p))) for f, p in zip(self.test_files,
+                                                                                            self.before)},
+                "skipped": [{"file": f, "reason": r} for f, r in self.data.skipped], "notes": self.data.notes}
+
+    def export_files(self, folder):
+        from pathlib import Path
+
+        from ...export.tables import write_csv
+        folder = Path(folder)
+        if not len(self.test_idx):
+            return []
+        _, _, probs = self._evaluate(self.test_idx)
+        write_csv(folder / "predictions.csv",
+                  ["file", "true class"] + [f"p({c}) before" for c in self.classes] + [f"p({c})" for c in self.classes],
+                  [[f, self.classes[self.y[i]], *map(float, b), *map(float, p)]
+                   for f, i, b, p in zip(self.test_files, self.test_idx, self.before, probs)])
+        return [folder / "predictions.csv"]
+
+    # ------------------------------------------------------------------------- state
+    def state_dict(self):
+        return {"steps_done": self.steps_done, "rng": self.rng.bit_generator.state, "params": self.net.params,
+                "head": self.net.head, "opts": [o.state_dict() for o in self.opts],
+                "head_opt": self.head_opt.state_dict(), **self.dni.state_dict(), "perm": self.perm, "pos": self.pos}
+
+    def load_state_dict(self, st):
+        self.steps_done = int(st["steps_done"])
+        self.rng.bit_generator.state = st["rng"]
+        self.net.params = [{k: np.array(v, np.float32) for k, v in p.items()} for p in st["params"]]
+        self.net.head = {k: np.array(v, np.float32) for k, v in st["head"].items()}
+        for o, s in zip(self.opts, st["opts"]):
+            o.load_state_dict(s)
+        self.head_opt.load_state_dict(st["head_opt"])
+        self.dni.load_state_dict(st)
+        self.perm, self.pos = np.array(st["perm"]), int(st["pos"])

@@ -1,0 +1,2 @@
+"""Image noise models and windowing (``noise``), quality metrics (``metrics``) and classical
+denoisers (``denoisers``)."""

@@ -1,0 +1,92 @@
+"""A sequence classifier: stacked convolutional LSTM layers read the frames, the top layer's
+last hidden state is mean-pooled in blocks (optionally its energy h², so motion detectors count
+with either sign) and a fully-connected head scores the classes (softmax cross-entropy, or the
+GIF seed's L2 cost on logistic outputs)."""
+
+import numpy as np
+
+from .activations import logistic
+from .dense import dense_backward, dense_forward
+from .losses import l2_loss, softmax, softmax_cross_entropy
+from .pool import avg_pool_backward, avg_pool_forward
+from .recurrent import convlstm_backward, convlstm_forward, init_convlstm
+
+
+class ConvLSTMClassifier:
+    """``params``: one dict (Wx, Wh, b) per ConvLSTM layer; ``head``: W, b.
+
+    forward(xs: (T, N, C, H, W)) -> (scores (N, classes), head cache), layers [(hs, caches)];
+    backward(dscores, (head cache, layers)) -> (None, (layer grads, head grads)) through time."""
+
+    def __init__(self, c_in, layers, kernel, size, pool, n_classes, energy=True, loss="softmax", rng=None):
+        rng = rng if rng is not None else np.random.default_rng(0)
+        self.layers, self.pool, self.energy, self.loss, self.n_classes = list(layers), pool, energy, loss, n_classes
+        self.params = []
+        for ch in self.layers:
+            self.params.append(init_convlstm(c_in, ch, kernel, rng))
+            c_in = ch
+        feat = self.layers[-1] * (size // pool) ** 2
+        self.head = {"W": (rng.standard_normal((feat, n_classes)) / np.sqrt(feat)).astype(np.float32),
+                     "b": np.zeros(n_classes, np.float32)}
+
+    # ---------------------------------------------------------------- the head
+    def head_forward(self, h_last):
+        if self.energy:  # mean-pooled h^2: motion detectors respond with either sign
+            pooled, pc = avg_pool_forward(h_last * h_last, self.pool)
+            pc = (pc, h_last)
+        else:
+            pooled, pc = avg_pool_forward(h_last, self.pool)
+        scores, dc = dense_forward(pooled.reshape(len(pooled), -1), self.head["W"], self.head["b"])
+        return scores, (pc, dc, pooled.shape)
+
+    def head_backward(self, dscores, cache):
+        """-> dh_last, head grads"""
+        pc, dc, shape = cache
+        dfeat, dW, db = dense_backward(dscores, dc)
+        if self.energy:
+            pc, h_last = pc
+            return 2 * h_last * avg_pool_backward(dfeat.reshape(shape), pc), {"W": dW, "b": db}
+        return avg_pool_backward(dfeat.reshape(shape), pc), {"W": dW, "b": db}
+
+    def cost(self, scores, y):
+        """(loss, dscores) for integer labels y."""
+        if self.loss == "softmax":
+            return softmax_cross_entropy(scores, y)
+        target = np.eye(self.n_classes, dtype=np.float32)[y]
+        p = logistic(scores)
+        loss, dp = l2_loss(p, target)
+        return loss, dp * p * (1 - p)  # backprop through the logistic
+
+    def probabilities(self, scores):
+        if self.loss == "softmax":
+            return softmax(scores)
+        p = logistic(scores)
+        return p / p.sum(axis=1, keepdims=True)
+
+    # ---------------------------------------------------------------- the whole network
+    def forward(self, xs):
+        layers, inp = [], xs
+        for p, ch in zip(self.params, self.layers):
+            hs, caches = convlstm_forward(inp, p, ch)
+            layers.append((hs, caches))
+            inp = hs
+        return self.head_forward(inp[-1]), layers
+
+    def backward(self, dscores, cache):
+        """Backpropagation through time: -> (None, ([grads per layer], head grads))."""
+        hc, layers = cache
+        dh_last, hgrads = self.head_backward(dscores, hc)
+        dhs = np.zeros_like(layers[-1][0])
+        dhs[-1] = dh_last
+        grads = [None] * len(layers)
+        for l in reversed(range(len(layers))):
+            dhs, grads[l] = convlstm_backward(dhs, layers[l][1], need_dx=l > 0)  # backprop through time
+        return None, (grads, hgrads)
+
+    def predict(self, xs, batch=64):
+        """Class probabilities for xs (T, N, C, H, W), in batches."""
+        out = []
+        for i in range(0, xs.shape[1], batch):
+            (scores, _), _ = self.forward(xs[:, i:i + batch])
+            out.append(self.probabilities(scores))
+        return np.concatenate(out) if out else np.zeros((0, self.n_classes))

@@ -1,0 +1,149 @@
+"""The panels around a tab's views: the message banner, the progress bar, the export box and
+the collapsible "What you are seeing" panel."""
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QTextBrowser,
+                               QToolButton, QVBoxLayout, QWidget)
+
+
+class MessageBar(QWidget):
+    """A non-modal banner for errors and notices (a modal box would block a running app)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Dismiss this message")
+        close.clicked.connect(self.hide)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(close)
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.hide()
+
+    def show_message(self, text, error=True):
+        color = "#fde2e1" if error else "#e3f1e3"
+        self.setStyleSheet(f"MessageBar {{ background: {color}; border-radius: 4px; }}")
+        self.label.setText(text)
+        self.show()
+
+
+def format_duration(s):
+    s = int(s)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class ProgressPanel(QWidget):
+    """A progress bar with step count, rate and ETA; the rate is measured from the frames the
+    GUI receives (steps per wall-clock second)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(True)
+        self.bar.setToolTip("Steps done of the steps this run plans")
+        self.label = QLabel("not started")
+        self.label.setToolTip("Step count, training rate and estimated time left")
+        lay.addWidget(self.bar)
+        lay.addWidget(self.label)
+        self.total = 1
+        self._marks = []  # (time, step) over the last seconds
+
+    def reset(self, total, step=0):
+        self.total = max(1, int(total or 1))
+        self.bar.setRange(0, self.total)
+        self._marks = []
+        self.update_step(step, running=False)
+
+    def update_step(self, step, running=True, state=None):
+        now = time.perf_counter()
+        if running:
+            self._marks.append((now, step))
+            self._marks = [(t, s) for t, s in self._marks if now - t < 3.0] or [(now, step)]
+        else:
+            self._marks = []
+        self.bar.setValue(min(step, self.total))
+        self.bar.setFormat(f"{step} / {self.total}")
+        rate = 0.0
+        if len(self._marks) >= 2:
+            (t0, s0), (t1, s1) = self._marks[0], self._marks[-1]
+            rate = (s1 - s0) / max(t1 - t0, 1e-9)
+        if rate > 0 and step < self.total:
+            eta = (self.total - step) / rate
+            self.label.setText(f"step {step} · {rate:.1f} it/s · ETA {format_duration(eta)}")
+        elif step >= self.total:
+            self.label.setText(f"step {step} · planned steps done (Start continues)")
+        else:
+            self.label.setText(f"step {step}" + (f" · {state}" if state else ""))
+        return rate
+
+
+class ExportBox(QGroupBox):
+    """PNG width, "Export all figures…", save and load checkpoint: emits what the user asked."""
+
+    export_clicked = Signal()
+    save_clicked = Signal()
+    load_clicked = Signal()
+
+    def __init__(self, png_width=1600, parent=None):
+        super().__init__("Export", parent)
+        lay = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("PNG width"))
+        self.png_width = QSpinBox()
+        self.png_width.setRange(200, 8000)
+        self.png_width.setSingleStep(100)
+        self.png_width.setSuffix(" px")
+        self.png_width.setValue(int(png_width))
+        self.png_width.setToolTip("Width of exported PNG figures")
+        row.addWidget(self.png_width, 1)
+        lay.addLayout(row)
+        b = QPushButton("Export all figures…")
+        b.setToolTip("Write every figure (PNG, SVG, CSV), the run's files and config.json to a folder (Ctrl+E)")
+        b.clicked.connect(self.export_clicked)
+        lay.addWidget(b)
+        row = QHBoxLayout()
+        s = QPushButton("Save checkpoint…")
+        s.setToolTip("Save the model, optimizer and random state: loading it continues the run exactly")
+        s.clicked.connect(self.save_clicked)
+        load = QPushButton("Load checkpoint…")
+        load.setToolTip("Replace the current run by a saved one")
+        load.clicked.connect(self.load_clicked)
+        row.addWidget(s)
+        row.addWidget(load)
+        lay.addLayout(row)
+
+
+class ExplanationPanel(QWidget):
+    """A collapsible "What you are seeing" text (HTML)."""
+
+    def __init__(self, html, parent=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.toggle = QToolButton()
+        self.toggle.setText("What you are seeing")
+        self.toggle.setCheckable(True)
+        self.toggle.setChecked(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.toggle.setArrowType(Qt.DownArrow)
+        self.toggle.setToolTip("Show or hide the explanation of this tab")
+        self.text = QTextBrowser()
+        self.text.setHtml(html)
+        self.text.setOpenExternalLinks(False)
+        self.text.setMinimumHeight(180)
+        self.toggle.toggled.connect(self._toggled)
+        lay.addWidget(self.toggle)
+        lay.addWidget(self.text)
+
+    def _toggled(self, on):
+        self.text.setVisible(on)
+        self.toggle.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
