@@ -15,6 +15,7 @@ def build_parser():
     p.add_argument("--steps", type=int, default=0, help="run this many steps at start-up")
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="after --steps, save a screenshot of the window and exit")
+    p.add_argument("--preset", help="preset of the tab opened with --tab (before --data and --steps)")
     p.add_argument("--data", help="data file or folder for the tab opened with --tab")
     p.add_argument("--install-desktop-entry", action="store_true",
                    help="install the desktop launcher and icon for this user, then exit")
@@ -48,6 +49,11 @@ def main(argv=None):
             return 2
         win.show_tab(args.tab)
     tab = win.current_tab()
+    if args.preset:
+        if args.preset not in tab.experiment_cls.presets:
+            print(f"error: no preset {args.preset!r}; presets: {', '.join(tab.experiment_cls.presets)}", file=sys.stderr)
+            return 2
+        tab.preset_box.setCurrentText(args.preset)
     if args.data and not tab.open_data(args.data):
         print(f"error: {tab.message.label.text()}", file=sys.stderr)
     if args.screenshot:

@@ -8,6 +8,7 @@ def tab_classes():
     """The tab classes in the order the main window shows them."""
     from .ct_tab import CTTab
     from .eigen import EigenTab
+    from .forecast_tab import ForecastTab
     from .gan_tab import GANTab
     from .gif_tab import GIFTab
-    return [EigenTab, CTTab, GANTab, GIFTab]
+    return [EigenTab, CTTab, GANTab, GIFTab, ForecastTab]

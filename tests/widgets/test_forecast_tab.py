@@ -1,0 +1,43 @@
+import pytest
+
+from lab.experiments.forecast import ForecastExperiment
+from lab.stats.month_models import MODEL_NAMES
+
+
+@pytest.fixture
+def window(open_tab):
+    return open_tab("forecast", ForecastExperiment.preset_config("quick"))
+
+
+def test_runs_fills_curves_table_and_fan(qtbot, window):
+    tab = window.tab_by_name["forecast"]
+    assert len(tab.pdf_curves["johnson"].getData()[0]) == 200  # the fits are drawn before the first step
+    tab.run_steps(tab.experiment.total_steps)
+    qtbot.waitUntil(lambda: tab.session.state == "idle" and tab.last_frame_step == 10, timeout=20_000)
+    assert tab.table.rowCount() == len(MODEL_NAMES) and "%" in tab.table.item(0, 1).text()
+    x, y = tab.p_plot.curves["p/seasonal"].getData()
+    assert x[-1] == 2000 and 0 <= y[-1] <= 1
+    tab.fan_model.setCurrentText("seasonal")
+    fx, fy = tab.fan_lines[2].getData()
+    assert list(fx) == [9, 10, 11, 12] and fy[-1] > fy[0]
+    assert tab.target_line.value() == pytest.approx(170.0)
+
+
+def test_export_and_bad_csv(qtbot, window, tmp_path):
+    tab = window.tab_by_name["forecast"]
+    tab.run_steps(2)
+    qtbot.waitUntil(lambda: tab.session.state == "idle" and tab.last_frame_step == 2, timeout=20_000)
+    names = {p.name for p in tab.export_all(str(tmp_path / "out"))}
+    assert {"forecast-totals.csv", "forecast-summary.png", "forecast-summary.svg", "config.json",
+            "simulated-year-totals.png", "p-target-95-interval-shaded.csv"} <= names
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x\n1\n2\nthree\n")
+    assert not tab.open_data(str(bad))
+    assert "bad.csv" in tab.message.label.text() and tab.experiment.steps_done == 2  # the run is kept
+
+
+def test_article_series(window, shared_data):
+    tab = window.tab_by_name["forecast"]
+    tab.preset_box.setCurrentText("seed-2015")
+    assert tab.open_data(str(shared_data / "forecast" / "monthly-units.csv"))
+    assert tab.experiment.ytd == pytest.approx(141.7054, abs=1e-3) and "needs 44.29 more" in tab.summary.text()
