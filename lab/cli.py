@@ -22,6 +22,12 @@ from .export.tables import write_csv, write_json
 
 def _parse_value(field, text):
     t = field_type(field)
+    if t is list and "choices" in field.metadata:
+        values = [v.strip() for v in text.split(",") if v.strip()]
+        bad = [v for v in values if v not in field.metadata["choices"]]
+        if bad:
+            raise ValueError(f"{', '.join(bad)}: not one of {', '.join(map(str, field.metadata['choices']))}")
+        return values
     if t is list:
         return [int(v) for v in text.replace(" ", "").split(",") if v]
     if t is bool:

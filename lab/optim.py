@@ -7,7 +7,9 @@ name (as numpy-ml does). ``opt.lr`` may be changed between steps (schedules).
 
 The update rules are the published ones (Ruder 2016, "An overview of gradient descent
 optimization algorithms", which the seed articles cite):
-SGD, momentum, Nesterov momentum, Adagrad, Adadelta, RMSProp, Adam, Nadam.
+SGD, momentum, Nesterov momentum, Adagrad, Adadelta, RMSProp, Adam, Nadam, AMSGrad (Reddi et al.
+2018). Noise around any of them is a wrapper: annealed Gaussian gradient noise (Neelakantan et al.
+2015) and the GIF/optimizer seed's "noise training" (Gumbel noise on the gradient).
 """
 
 import numpy as np
@@ -187,7 +189,19 @@ class Nadam(Adam):
         self._step_with(w, b1 * m, v, tmp, extra=(1 - b1) * g)
 
 
-OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adagrad, Adadelta, RMSProp, Adam, Nadam)}
+class AMSGrad(Adam):
+    """Reddi et al. 2018: Adam with v^max = max(v^max, v) in the denominator (never a growing step):
+    w -= lr m^ / (sqrt(v^max / (1-b2^t)) + eps)"""
+    name = "amsgrad"
+
+    def _update_one(self, key, w, g):
+        m, v, tmp = self._moments(key, w, g)
+        vmax = self.state[key].setdefault("vmax", np.zeros_like(w))
+        np.maximum(vmax, v, out=vmax)
+        self._step_with(w, m, vmax, tmp)
+
+
+OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adagrad, Adadelta, RMSProp, Adam, Nadam, AMSGrad)}
 
 
 def make_optimizer(name, lr, **hyper):
@@ -210,6 +224,10 @@ class GradientNoise:
     def lr(self):
         return self.opt.lr
 
+    @property
+    def t(self):
+        return self.opt.t
+
     @lr.setter
     def lr(self, value):
         self.opt.lr = value
@@ -227,6 +245,23 @@ class GradientNoise:
 
     def load_state_dict(self, d):
         self.opt.load_state_dict(d)
+
+
+class GumbelNoise(GradientNoise):
+    """The seed's "noise training": g <- g + beta (G - gamma_E), G ~ Gumbel(0, 1) per weight (centred by
+    the Euler-Mascheroni constant, so the noise has mean 0 and no drift), around any optimizer."""
+
+    EULER_GAMMA = 0.5772156649015329
+
+    def __init__(self, optimizer, beta=1.0, rng=None):
+        super().__init__(optimizer, eta=0.0, rng=rng)
+        self.beta = float(beta)
+
+    def update(self, params, grads):
+        b = self.beta
+        noisy = {k: g + (b * (self.rng.gumbel(size=g.shape) - self.EULER_GAMMA)).astype(g.dtype)
+                 for k, g in grads.items()}
+        self.opt.update(params, noisy)
 
 
 SCHEDULES = ("constant", "step", "extreme_step", "exponential")

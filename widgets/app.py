@@ -44,11 +44,11 @@ def main(argv=None):
     app.setWindowIcon(app_icon())
     win = MainWindow()
     if args.tab:
-        if args.tab not in win.tab_by_name:
-            print(f"error: no tab {args.tab!r}; tabs: {', '.join(win.tab_by_name)}", file=sys.stderr)
+        if args.tab not in win.tab_names():
+            print(f"error: no tab {args.tab!r}; tabs: {', '.join(win.tab_names())}", file=sys.stderr)
             return 2
         win.show_tab(args.tab)
-    tab = win.current_tab()
+    tab = win.current_page()
     if args.preset:
         if args.preset not in tab.experiment_cls.presets:
             print(f"error: no preset {args.preset!r}; presets: {', '.join(tab.experiment_cls.presets)}", file=sys.stderr)

@@ -2,7 +2,8 @@
 its form (Orange3's controls-left layout).
 
 Each field gets one editor adapter, chosen once by :func:`editor_for` from the field's type and
-metadata (``lab.experiments.base.config_field``): ``choices`` -> a combo box, ``kind="path"`` ->
+metadata (``lab.experiments.base.config_field``): ``choices`` -> a combo box (a list
+with ``choices``: a check box per choice), ``kind="path"`` ->
 a path with a browse button, bool -> a check box, int -> a spin box, float -> a text box that
 takes scientific notation, ``log=True`` floats (learning rates) -> a spin box that steps
 1-2-5 per decade, lists of ints -> "256, 512", anything else -> text. Every adapter has
@@ -14,8 +15,8 @@ import math
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit, QSpinBox,
-                               QToolButton, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QSpinBox, QToolButton, QWidget)
 
 from lab.experiments.base import field_type
 
@@ -209,6 +210,36 @@ class _IntList(_Editor):
         self.widget.editingFinished.connect(fn)
 
 
+class _MultiChoice(_Editor):
+    """A list of names chosen from ``choices``: one check box each, in two columns."""
+
+    def __init__(self, field):
+        from PySide6.QtWidgets import QGridLayout
+        super().__init__(field, QWidget())
+        grid = QGridLayout(self.widget)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.boxes = {}
+        for i, name in enumerate(self.meta["choices"]):
+            box = QCheckBox(str(name))
+            self.boxes[name] = box
+            grid.addWidget(box, i // 2, i % 2)
+
+    def get(self):
+        chosen = [n for n, b in self.boxes.items() if b.isChecked()]
+        if not chosen:
+            raise ValueError(f"{self.label}: choose at least one")
+        return chosen
+
+    def set(self, value):
+        for n, b in self.boxes.items():
+            with signals_blocked(b):
+                b.setChecked(n in value)
+
+    def on_change(self, fn):
+        for b in self.boxes.values():
+            b.toggled.connect(fn)
+
+
 class _Text(_Editor):
     def __init__(self, field):
         super().__init__(field, QLineEdit())
@@ -227,7 +258,7 @@ def editor_for(field):
     """The one place a config field's type and metadata choose its editor."""
     meta, t = field.metadata, field_type(field)
     if "choices" in meta:
-        return _Choice(field)
+        return _MultiChoice(field) if t is list else _Choice(field)
     if meta.get("kind") == "path":
         return _Path(field)
     if t is bool:
@@ -263,7 +294,11 @@ class ConfigForm(QWidget):
             if isinstance(ed, _Path):
                 ed.widget.browse.clicked.connect(lambda _=False, n=f.name: self.browse_requested.emit(n))
             self.editors[f.name] = ed
-            layout.addRow(ed.label, ed.widget)
+            if isinstance(ed, _MultiChoice):  # a block of check boxes: the label above, the boxes full width
+                layout.addRow(QLabel(ed.label))
+                layout.addRow(ed.widget)
+            else:
+                layout.addRow(ed.label, ed.widget)
 
     def widget(self, name):
         return self.editors[name].widget

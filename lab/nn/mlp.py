@@ -11,7 +11,8 @@ from .dense import dense_backward, dense_forward
 
 
 class MLP:
-    """sizes = [D, H1, ..., M]; ``hidden`` activation between layers, ``output`` at the end.
+    """sizes = [D, H1, ..., M]; ``hidden`` activation between layers (one name, or one per hidden
+    layer), ``output`` at the end.
 
     forward(x: (N, D)) -> out: (N, M), cache; backward(dout: (N, M), cache) -> dx, grads.
     Parameters are named W1, b1, W2, b2, ... (layer i maps sizes[i-1] -> sizes[i]).
@@ -21,7 +22,11 @@ class MLP:
                  dtype=np.float32, init="he"):
         if len(sizes) < 2:
             raise ValueError(f"an MLP needs at least an input and an output size, got {sizes}")
-        for name in (hidden, output):
+        names = list(hidden) if isinstance(hidden, (list, tuple)) else [hidden]
+        hidden = names if isinstance(hidden, (list, tuple)) else names * (len(sizes) - 2)
+        if len(hidden) != len(sizes) - 2:
+            raise ValueError(f"{len(hidden)} hidden activations for {len(sizes) - 2} hidden layers")
+        for name in (*names, output):
             if name not in ACTIVATIONS:
                 raise ValueError(f"unknown activation {name!r}; choose from {sorted(ACTIVATIONS)}")
         rng = rng if rng is not None else np.random.default_rng(0)
@@ -34,6 +39,14 @@ class MLP:
             self.params[f"W{i}"] = (rng.standard_normal((fan_in, fan_out)) * std).astype(dtype)
             self.params[f"b{i}"] = np.zeros(fan_out, dtype=dtype)
 
+    def clone(self):
+        """A copy with the same sizes, activations and byte-identical parameters (one initialisation
+        for several runs that race)."""
+        twin = MLP.__new__(MLP)
+        twin.sizes, twin.hidden, twin.output = list(self.sizes), list(self.hidden), self.output
+        twin.params = {k: v.copy() for k, v in self.params.items()}
+        return twin
+
     @property
     def n_layers(self):
         return len(self.sizes) - 1
@@ -43,7 +56,7 @@ class MLP:
         h = x
         for i in range(1, self.n_layers + 1):
             a, dense_cache = dense_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
-            act = self.hidden if i < self.n_layers else self.output
+            act = self.hidden[i - 1] if i < self.n_layers else self.output
             h, act_cache = ACTIVATIONS[act].forward(a)
             caches.append((dense_cache, act, act_cache))
         return h, caches

@@ -14,9 +14,14 @@ for the future (year, month) pairs, ``pdf(x)`` and ``cdf(x)`` of a month drawn f
 """
 
 import numpy as np
-from scipy import stats
 
 from .johnson import fit_johnson_quantiles
+
+
+def _stats():
+    """scipy.stats, imported on first use: it takes seconds to import, and the app should open fast."""
+    from scipy import stats
+    return stats
 
 MODEL_NAMES = ("normal", "truncated-normal", "johnson", "bootstrap", "seasonal")
 
@@ -62,13 +67,13 @@ class Normal(MonthModel):
         return rng.normal(self.mu, self.sigma, (n, len(future)))
 
     def pdf(self, x):
-        return stats.norm.pdf(x, self.mu, self.sigma)
+        return _stats().norm.pdf(x, self.mu, self.sigma)
 
     def cdf(self, x):
-        return stats.norm.cdf(x, self.mu, self.sigma)
+        return _stats().norm.cdf(x, self.mu, self.sigma)
 
     def ppf(self, q):
-        return stats.norm.ppf(q, self.mu, self.sigma)
+        return _stats().norm.ppf(q, self.mu, self.sigma)
 
     def describe(self):
         return f"mean {self.mu:.4g}, sd {self.sigma:.4g}"
@@ -81,7 +86,7 @@ class TruncatedNormal(Normal):
         super().fit(values, months, years)
         self.lo, self.hi = float(self.values.min()), float(self.values.max())
         a, b = (self.lo - self.mu) / self.sigma, (self.hi - self.mu) / self.sigma
-        self.dist = stats.truncnorm(a, b, loc=self.mu, scale=self.sigma)
+        self.dist = _stats().truncnorm(a, b, loc=self.mu, scale=self.sigma)
         return self
 
     def sample(self, rng, n, future):
@@ -133,7 +138,7 @@ class Bootstrap(MonthModel):
 
     def fit(self, values, months, years):
         super().fit(values, months, years)
-        self.kde = stats.gaussian_kde(self.values)
+        self.kde = _stats().gaussian_kde(self.values)
         return self
 
     def sample(self, rng, n, future):
@@ -191,11 +196,11 @@ class Seasonal(MonthModel):
 
     def pdf(self, x):  # a month drawn from the history: the mixture of the months' normals
         x = np.atleast_1d(x)[:, None]
-        return stats.norm.pdf(x, self.fitted[None], self.sigma).mean(axis=1)
+        return _stats().norm.pdf(x, self.fitted[None], self.sigma).mean(axis=1)
 
     def cdf(self, x):
         x = np.atleast_1d(x)[:, None]
-        return stats.norm.cdf(x, self.fitted[None], self.sigma).mean(axis=1)
+        return _stats().norm.cdf(x, self.fitted[None], self.sigma).mean(axis=1)
 
     def describe(self):
         slopes = self.coef[1:, 1]

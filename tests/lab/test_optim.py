@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lab.optim import GradientNoise, OPTIMIZERS, make_optimizer, scheduled_lr
+from lab.optim import OPTIMIZERS, GradientNoise, GumbelNoise, make_optimizer, scheduled_lr
 
 rng = np.random.default_rng(0)
 W0 = rng.standard_normal((3, 4))
@@ -44,12 +44,15 @@ def by_hand(name, lr):
         elif name == "rmsprop":
             s["c"] = 0.9 * s["c"] + 0.1 * g ** 2
             w = w - lr * g / (np.sqrt(s["c"]) + 1e-8)
-        elif name in ("adam", "nadam"):
+        elif name in ("adam", "nadam", "amsgrad"):
             s["m"] = 0.9 * s["m"] + 0.1 * g
             s["v"] = 0.999 * s["v"] + 0.001 * g ** 2
+            s["u"] = np.maximum(s["u"], s["v"])  # AMSGrad: the largest second moment so far
             mhat, vhat = s["m"] / (1 - 0.9 ** t), s["v"] / (1 - 0.999 ** t)
             if name == "adam":
                 w = w - lr * mhat / (np.sqrt(vhat) + 1e-8)
+            elif name == "amsgrad":
+                w = w - lr * mhat / (np.sqrt(s["u"] / (1 - 0.999 ** t)) + 1e-8)
             else:
                 w = w - lr / (np.sqrt(vhat) + 1e-8) * (0.9 * mhat + 0.1 * g / (1 - 0.9 ** t))
         out.append(w.copy())
@@ -102,3 +105,24 @@ def test_schedules():
     assert scheduled_lr(1.0, 50, "exponential", 100, 0.25) == pytest.approx(0.5)
     with pytest.raises(ValueError):
         scheduled_lr(1.0, 0, "cosine?")
+
+
+def test_amsgrad_step_never_grows_with_a_shrinking_gradient():
+    """Where Adam's v falls after a large gradient, AMSGrad keeps the largest v: its step is smaller."""
+    a, b = make_optimizer("adam", 0.1), make_optimizer("amsgrad", 0.1)
+    pa, pb = {"w": np.zeros(1)}, {"w": np.zeros(1)}
+    for g in [10.0] + [0.1] * 50:
+        a.update(pa, {"w": np.array([g])})
+        b.update(pb, {"w": np.array([g])})
+    assert abs(pb["w"][0]) < abs(pa["w"][0])
+
+
+def test_gumbel_noise_training_is_centred_gumbel():
+    sgd = make_optimizer("sgd", 1.0)
+    noisy = GumbelNoise(sgd, beta=2.0, rng=np.random.default_rng(3))
+    p = {"w": np.zeros(400_000)}
+    noisy.update(p, {"w": np.zeros(400_000)})  # w = -(noise)
+    n = -p["w"]
+    assert abs(n.mean()) < 0.02                                  # centred: no drift
+    assert n.std() == pytest.approx(2.0 * np.pi / np.sqrt(6), rel=0.01)  # Gumbel(0, beta): sd = beta pi / sqrt 6
+    assert np.mean(n - n.mean()) == pytest.approx(0, abs=1e-9) and (n > 3 * n.std()).mean() > (n < -3 * n.std()).mean()

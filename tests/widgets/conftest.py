@@ -14,14 +14,14 @@ def open_tab(qtbot, tmp_path):
         win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
         qtbot.addWidget(win)
         win.show()
-        win.show_tab(name)
-        tab = win.tab_by_name[name]
+        tab = win.page(name)  # a tab, or a page of a grouped tab
         tab.controls.show_config(config)
         assert tab.session.replace(config)
+        assert win.show_tab(name) is tab  # shown after the test's experiment exists: the default is never built
         windows.append(win)
         return win
 
     yield make
     for win in windows:
         for t in win.tab_by_name.values():
-            t.shutdown()
+            t.shutdown()  # a grouped tab joins every page

@@ -96,6 +96,8 @@ def test_recipe_tab_trains_draws_and_exports(recipe, qtbot, tmp_path):
     LineFit, LineTab = recipe
     tab = LineTab(settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
     qtbot.addWidget(tab)
+    assert tab.experiment is None          # nothing is built before the tab is shown or used
+    tab.show()
     assert set(tab.form.editors) == {"seed", "lr", "steps"}  # the form comes from the config
     assert "50 points" in tab.data_label.text()
     tab.run_steps(20)

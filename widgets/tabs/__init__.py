@@ -11,4 +11,5 @@ def tab_classes():
     from .forecast_tab import ForecastTab
     from .gan_tab import GANTab
     from .gif_tab import GIFTab
-    return [EigenTab, CTTab, GANTab, GIFTab, ForecastTab]
+    from .optimizers import OptimizersTab
+    return [EigenTab, CTTab, GANTab, GIFTab, OptimizersTab, ForecastTab]

@@ -84,13 +84,26 @@ class ExperimentTab(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([370, 1100])
 
-        cfg = self.experiment_cls.preset_config(self.experiment_cls.default_preset)
-        self.controls.show_config(cfg)
-        self.session.replace(cfg)
+        # The default experiment is built when the tab is first shown or used (ensure_experiment):
+        # the window opens without reading every tab's data.
+        self.controls.show_config(self.experiment_cls.preset_config(self.experiment_cls.default_preset))
 
     @property
     def experiment(self):
         return self.session.experiment
+
+    def ensure_experiment(self):
+        """Build the experiment the form describes if there is none yet; False (with the reason
+        shown) when its data cannot be used."""
+        if self.experiment is None:
+            cfg = self.form_config()
+            if cfg is not None:
+                self.session.replace(cfg)
+        return self.experiment is not None
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.ensure_experiment()
 
     # ------------------------------------------------------------------ for subclasses
     def build_views(self, area):
@@ -146,7 +159,7 @@ class ExperimentTab(QWidget):
         return self.form_config() if self.experiment.steps_done == 0 else None
 
     def start(self):
-        if self.session.start(self._fresh_config()):
+        if self.ensure_experiment() and self.session.start(self._fresh_config()):
             self.message.hide()
 
     def toggle_run(self):
@@ -156,11 +169,13 @@ class ExperimentTab(QWidget):
             self.start()
 
     def step_once(self):
-        self.session.step(self._fresh_config())
+        if self.ensure_experiment():
+            self.session.step(self._fresh_config())
 
     def run_steps(self, n):
         """Run n steps and end the run (the app's --steps flag)."""
-        self.session.run_steps(n, then="stop")
+        if self.ensure_experiment():
+            self.session.run_steps(n, then="stop")
 
     def stop(self):
         self.session.stop()
@@ -253,6 +268,8 @@ class ExperimentTab(QWidget):
 
     def export_all(self, folder=None):
         """Every figure (PNG/SVG/CSV), the experiment's own files and config.json."""
+        if not self.ensure_experiment():
+            return []
         folder = folder or self._ask_folder("Export all figures to")
         if not folder:
             return []
@@ -272,6 +289,8 @@ class ExperimentTab(QWidget):
         return written
 
     def save_checkpoint(self, path=None):
+        if not self.ensure_experiment():
+            return None
         if path is None:
             start = self.settings.value("folders/export", str(Path.home()))
             path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", str(Path(start) / "checkpoint.npz"),
