@@ -1,10 +1,15 @@
-"""2-D convolution (stride 1, 'same' padding for odd kernels) with stride tricks + BLAS.
+"""2-D convolution, stride 1, 'same' zero padding for odd kernels, as BLAS GEMMs over a padded,
+flattened channels-last copy of the input (no per-pixel loops, no windows materialised in backward).
 
-Every pass is one "valid" cross-correlation of a padded array with a kernel stack, computed as
-a sliding-window view contracted by ``tensordot`` (no Python loops over pixels or images):
-    forward:  out = corr(pad(x), w) + b
-    backward: dx  = corr(pad(dout), flip(w) with in/out channels swapped)   (a full convolution)
-              dw  = corr of pad(x) windows with dout, summed over the batch
+The padded input is stored as one (N*Hp*Wp + tail, C) array. Output pixel (n, i, j) of tap (dy, dx)
+reads row n*Hp*Wp + (i+dy)*Wp + (j+dx): every tap is the same array shifted by dy*Wp + dx rows,
+so the k*k taps are k*k contiguous slices of one buffer, and no window is ever copied. Rows that
+fall on the padding columns compute junk that is dropped (a few per cent extra work):
+    forward:  out = sum over taps of shift_tap @ W[tap]            (k*k GEMMs, (M, C) x (C, F))
+    backward: dW[tap] = shift_tap^T @ dout_padded                  (k*k GEMMs, long inner dimension)
+              dX: shift_tap back += dout_padded @ W[tap]^T          (k*k GEMMs and slice-adds, no np.add.at)
+``conv_forward_direct``/``conv_backward_direct`` are the textbook sliding-window forms, kept as the
+reference the tests and ``bench/workloads.py --check`` compare against.
 """
 
 import numpy as np
@@ -23,7 +28,7 @@ def _pad(x, p):
     return np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
 
 
-def conv_forward(x, w, b):
+def conv_forward_direct(x, w, b):
     """x: (N, C, H, W), w: (F, C, k, k) with k odd, b: (F,) -> out (N, F, H, W), cache."""
     k = w.shape[-1]
     if k % 2 == 0:
@@ -35,7 +40,7 @@ def conv_forward(x, w, b):
     return out, (xp, w)
 
 
-def conv_backward(dout, cache, need_dx=True):
+def conv_backward_direct(dout, cache, need_dx=True):
     """dout: (N, F, H, W) -> dx (N, C, H, W) or None, dw (F, C, k, k), db (F,)."""
     xp, w = cache
     k = w.shape[-1]
@@ -47,4 +52,78 @@ def conv_backward(dout, cache, need_dx=True):
     if need_dx:
         w_flip = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)      # (C, F, k, k)
         dx = _corr(_pad(dout, k - 1 - p), w_flip)                 # backprop into x: a full convolution
+    return dx, dw, db
+
+
+IM2COL_MAX = 144  # up to this many products per output pixel (16 channels at 3x3), im2col beats k*k GEMMs
+
+
+def _mm(a, b, out):
+    """out = a @ b; an inner dimension of 1 (a single channel) as a broadcast product, which BLAS
+    does badly as a GEMM."""
+    if a.shape[1] == 1:
+        return np.multiply(a, b, out=out)
+    return np.matmul(a, b, out=out)
+
+
+def _layout(shape, k):
+    N, C, H, W = shape
+    p = k // 2
+    Hp, Wp = H + 2 * p, W + 2 * p
+    return p, Hp, Wp, N * Hp * Wp, (k - 1) * (Wp + 1)
+
+
+def conv_forward(x, w, b):
+    """x: (N, C, H, W), w: (F, C, k, k) with k odd, b: (F,) -> out (N, F, H, W), cache."""
+    k = w.shape[-1]
+    if k % 2 == 0:
+        raise ValueError(f"kernel size {k}: use an odd size for 'same' padding")
+    N, C, H, W = x.shape
+    F = w.shape[0]
+    p, Hp, Wp, M, tail = _layout(x.shape, k)
+    buf = np.zeros((M + tail, C), x.dtype)                       # padded input, channels last, flattened
+    buf[:M].reshape(N, Hp, Wp, C)[:, p:p + H, p:p + W] = x.transpose(0, 2, 3, 1)
+    wk = np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(k * k, C, F))  # one (C, F) matrix per tap
+    if 1 < C * k * k <= IM2COL_MAX:                              # few input channels: one GEMM over k*k*C
+        cols = np.empty((M, k * k * C), x.dtype)
+        for t in range(k * k):
+            o = (t // k) * Wp + t % k
+            cols[:, t * C:(t + 1) * C] = buf[o:o + M]
+        out = cols @ wk.reshape(k * k * C, F)
+    else:
+        out = np.empty((M, F), x.dtype)
+        _mm(buf[:M], wk[0], out)
+        tmp = np.empty_like(out)
+        for t in range(1, k * k):                                # out += shifted input @ W[tap]
+            o = (t // k) * Wp + t % k
+            _mm(buf[o:o + M], wk[t], tmp)
+            out += tmp
+    out += b
+    y = np.ascontiguousarray(out.reshape(N, Hp, Wp, F)[:, :H, :W].transpose(0, 3, 1, 2))
+    return y, (buf, wk, x.shape, F)
+
+
+def conv_backward(dout, cache, need_dx=True):
+    """dout: (N, F, H, W) -> dx (N, C, H, W) or None, dw (F, C, k, k), db (F,)."""
+    buf, wk, shape, F = cache
+    N, C, H, W = shape
+    k = int(round(np.sqrt(len(wk))))
+    p, Hp, Wp, M, tail = _layout(shape, k)
+    db = dout.sum(axis=(0, 2, 3))
+    dpad = np.zeros((M, F), dout.dtype)                          # dout on the padded grid, 0 on junk rows
+    dpad.reshape(N, Hp, Wp, F)[:, :H, :W] = dout.transpose(0, 2, 3, 1)
+    dwk = np.empty((k * k, C, F), dout.dtype)
+    for t in range(k * k):                                       # dW[tap] = shifted input^T @ dout
+        o = (t // k) * Wp + t % k
+        np.matmul(buf[o:o + M].T, dpad, out=dwk[t])
+    dw = dwk.reshape(k, k, C, F).transpose(3, 2, 0, 1).copy()
+    dx = None
+    if need_dx:
+        dbuf = np.zeros((M + tail, C), dout.dtype)
+        tmp = np.empty((M, C), dout.dtype)
+        for t in range(k * k):                                   # backprop into x: each tap's share, shifted back
+            o = (t // k) * Wp + t % k
+            _mm(dpad, wk[t].T, tmp)
+            dbuf[o:o + M] += tmp
+        dx = np.ascontiguousarray(dbuf[:M].reshape(N, Hp, Wp, C)[:, p:p + H, p:p + W].transpose(0, 3, 1, 2))
     return dx, dw, db

@@ -54,3 +54,19 @@ def test_float32_stays_float32():
     x = np.ones((1, 1, 4, 4), np.float32)
     out, cache = conv_forward(x, np.ones((2, 1, 3, 3), np.float32), np.zeros(2, np.float32))
     assert out.dtype == np.float32 and conv_backward(out, cache)[0].dtype == np.float32
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_fast_conv_matches_the_direct_form(k):
+    """The GEMM-over-shifted-slices conv against the textbook sliding-window one, both ways."""
+    from lab.nn.conv import conv_backward_direct, conv_forward_direct
+    rng = np.random.default_rng(10 + k)
+    x = rng.standard_normal((3, 4, 9, 7))
+    w = rng.standard_normal((5, 4, k, k))
+    b = rng.standard_normal(5)
+    y, cache = conv_forward(x, w, b)
+    y2, cache2 = conv_forward_direct(x, w, b)
+    np.testing.assert_allclose(y, y2, rtol=1e-12, atol=1e-12)
+    dout = rng.standard_normal(y.shape)
+    for a, b_ in zip(conv_backward(dout, cache), conv_backward_direct(dout, cache2)):
+        np.testing.assert_allclose(a, b_, rtol=1e-12, atol=1e-12)
