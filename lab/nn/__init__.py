@@ -3,7 +3,7 @@
 The contract (CS231n's layer pairs, micrograd's plainness), which every new layer follows:
 
 - **A layer is a pair of functions** in the module of its family (``dense``, ``conv``, ``pool``,
-  ``recurrent``, ``whitening``, ``activations``, ``losses``)::
+  ``norm``, ``highway``, ``recurrent``, ``whitening``, ``activations``, ``losses``)::
 
       out, cache = x_forward(x, *params, **options)     # shapes in the docstring
       dx, *dparams = x_backward(dout, cache)            # same order as the forward's params
@@ -18,7 +18,9 @@ The contract (CS231n's layer pairs, micrograd's plainness), which every new laye
       dx, grads = model.backward(dout, cache)            # grads keyed like params; dx may be None
 
   A layer with state beyond its parameters (running statistics) is a class with the same
-  ``forward``/``backward`` and a ``state_dict``/``load_state_dict``.
+  ``forward``/``backward`` and a ``state_dict``/``load_state_dict``. A recurrent cell
+  (``rnn_cells``) is a small class whose ``forward``/``backward`` take one time step and the state;
+  ``sequence_forward``/``sequence_backward`` run it through time.
 - Training runs in float32; every backward pass has a float64 gradient check in ``tests/lab``
   (``gradcheck.eval_numerical_gradient_array`` + ``rel_error``).
 """

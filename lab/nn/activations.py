@@ -78,6 +78,34 @@ def arctan_backward(dout, x):
     return dout / (1 + x * x)
 
 
+def square_forward(x):
+    """x^2 (the residual-as-polynomial seed's activation: depth n gives degree 2^n)."""
+    return x * x, x
+
+
+def square_backward(dout, x):
+    return 2 * x * dout
+
+
+def relu2_forward(x):
+    """max(x, 0)^2."""
+    r = np.maximum(x, 0)
+    return r * r, r
+
+
+def relu2_backward(dout, r):
+    return 2 * r * dout
+
+
+def softplus_forward(x):
+    """log(1 + e^x), computed without overflow."""
+    return np.logaddexp(0, x), x
+
+
+def softplus_backward(dout, x):
+    return dout * logistic(x)
+
+
 def identity_forward(x):
     return x, None
 
@@ -93,5 +121,8 @@ ACTIVATIONS = {
     "tanh": Activation(tanh_forward, tanh_backward),
     "logistic": Activation(logistic_forward, logistic_backward),
     "arctan": Activation(arctan_forward, arctan_backward),
+    "square": Activation(square_forward, square_backward),
+    "relu2": Activation(relu2_forward, relu2_backward),
+    "softplus": Activation(softplus_forward, softplus_backward),
     "identity": Activation(identity_forward, identity_backward),
 }
