@@ -1,7 +1,8 @@
 """Convolutional LSTM (Shi et al. 2015): the gates are convolutions over the frame and the
 previous hidden state.
 
-    z = conv(x_t, Wx) + conv(h_{t-1}, Wh) + b          (4 Ch channels: i, f, o, g)
+    z = conv(x_t, Wx) + conv(h_{t-1}, Wh) + b          (4 Ch channels: i, f, o, g; computed as
+                                                        one convolution over [x_t; h_{t-1}])
     i, f, o = sigmoid(z_i, z_f, z_o);  g = tanh(z_g)
     c_t = f * c_{t-1} + i * g;         h_t = o * tanh(c_t)
 
@@ -20,9 +21,8 @@ def convlstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     """x: (N, Cin, H, W); h_prev, c_prev: (N, Ch, H, W); Wx: (4Ch, Cin, k, k); Wh: (4Ch, Ch, k, k);
     b: (4Ch,) -> h, c: (N, Ch, H, W), cache"""
     ch = h_prev.shape[1]
-    zx, cache_x = conv_forward(x, Wx, b)
-    zh, cache_h = conv_forward(h_prev, Wh, np.zeros_like(b))
-    z = zx + zh
+    # one convolution over [x; h_prev] (the kernels side by side): the same sum as two, half the passes
+    z, cache_xh = conv_forward(np.concatenate([x, h_prev], axis=1), np.concatenate([Wx, Wh], axis=1), b)
     i = logistic(z[:, :ch])
     f = logistic(z[:, ch:2 * ch])
     o = logistic(z[:, 2 * ch:3 * ch])
@@ -30,20 +30,21 @@ def convlstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     c = f * c_prev + i * g
     tc = np.tanh(c)
     h = o * tc
-    return h, c, (cache_x, cache_h, i, f, o, g, c_prev, tc)
+    return h, c, (cache_xh, x.shape[1], i, f, o, g, c_prev, tc)
 
 
 def convlstm_step_backward(dh, dc, cache, need_dx=True):
     """dh, dc: gradients on h_t and c_t -> dx, dh_prev, dc_prev, dWx, dWh, db"""
-    cache_x, cache_h, i, f, o, g, c_prev, tc = cache
+    cache_xh, c_in, i, f, o, g, c_prev, tc = cache
     do = dh * tc
     dc = dc + dh * o * (1 - tc * tc)                  # backprop into c through h = o tanh(c)
     di, df, dg = dc * g, dc * c_prev, dc * i
     dc_prev = dc * f                                  # backprop into c_{t-1}
     dz = np.concatenate([di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g * g)], axis=1)
-    dx, dWx, db = conv_backward(dz, cache_x, need_dx=need_dx)
-    dh_prev, dWh, _ = conv_backward(dz, cache_h)      # backprop into h_{t-1}
-    return dx, dh_prev, dc_prev, dWx, dWh, db
+    dxh, dW, db = conv_backward(dz, cache_xh)         # backprop into x_t and h_{t-1} at once
+    dx = np.ascontiguousarray(dxh[:, :c_in]) if need_dx else None
+    dh_prev = np.ascontiguousarray(dxh[:, c_in:])
+    return dx, dh_prev, dc_prev, np.ascontiguousarray(dW[:, :c_in]), np.ascontiguousarray(dW[:, c_in:]), db
 
 
 def init_convlstm(c_in, c_hidden, k, rng, dtype=np.float32):

@@ -118,3 +118,46 @@ def test_cells_through_time(name):
     for k in p:
         assert rel_error(grads[k], eval_numerical_gradient_array(f, p[k], douts)) < 1e-6, k
     assert norms.shape == (5,) and np.all(norms > 0)
+
+
+@pytest.mark.parametrize("stride,padding,k", [(1, "same", 3), (2, "same", 3), (2, "valid", 3), (2, "same", 1),
+                                              (3, "valid", 2)])
+def test_strided_conv(stride, padding, k):
+    from lab.nn.conv_strided import conv2d_backward, conv2d_forward
+    x = rng.standard_normal((2, 3, 7, 8))
+    w = rng.standard_normal((4, 3, k, k))
+    b = rng.standard_normal(4)
+    out, cache = conv2d_forward(x, w, b, stride, padding)
+    p = k // 2 if padding == "same" else 0
+    assert out.shape == (2, 4, (7 + 2 * p - k) // stride + 1, (8 + 2 * p - k) // stride + 1)
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = conv2d_backward(dout, cache)
+    f = lambda: conv2d_forward(x, w, b, stride, padding)[0]  # noqa: E731
+    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-7
+    assert rel_error(dw, eval_numerical_gradient_array(f, w, dout)) < 1e-7
+    assert rel_error(db, eval_numerical_gradient_array(f, b, dout)) < 1e-7
+
+
+def test_strided_same_conv_at_stride_1_is_the_fast_conv():
+    from lab.nn.conv import conv_forward
+    from lab.nn.conv_strided import conv2d_forward
+    x, w, b = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    np.testing.assert_allclose(conv2d_forward(x, w, b)[0], conv_forward(x, w, b)[0], atol=1e-12)
+
+
+def test_transposed_conv_upsamples_and_is_the_adjoint():
+    from lab.nn.conv_strided import conv2d_forward, conv_transpose_backward, conv_transpose_forward
+    x = rng.standard_normal((2, 4, 3, 3))
+    w = rng.standard_normal((4, 2, 2, 2))
+    b = rng.standard_normal(2)
+    out, cache = conv_transpose_forward(x, w, b, stride=2)
+    assert out.shape == (2, 2, 6, 6)
+    y = rng.standard_normal(out.shape)   # <conv^T x, y> = <x, conv y>: the adjoint identity
+    conv_y, _ = conv2d_forward(y, w, np.zeros(4), 2, "valid")
+    assert np.sum((out - b[None, :, None, None]) * y) == pytest.approx(np.sum(x * conv_y))
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = conv_transpose_backward(dout, cache)
+    f = lambda: conv_transpose_forward(x, w, b, stride=2)[0]  # noqa: E731
+    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-7
+    assert rel_error(dw, eval_numerical_gradient_array(f, w, dout)) < 1e-7
+    assert rel_error(db, eval_numerical_gradient_array(f, b, dout)) < 1e-7
