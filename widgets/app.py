@@ -74,13 +74,13 @@ def main(argv=None):
         def after_run():
             QTimer.singleShot(400, shoot)  # let the last frame draw
 
-        if args.steps > 0:
+        if args.steps > 0 and tab.ensure_experiment():
             tab.worker.finished.connect(after_run)
             tab.run_steps(args.steps)
-        else:
+        else:  # nothing to run (or its data could not be used: the banner says why, and is in the picture)
             QTimer.singleShot(800, shoot)
-    elif args.steps > 0:
-        tab.worker.run_steps(args.steps, then="pause")
+    elif args.steps > 0 and tab.ensure_experiment():
+        tab.session.run_steps(args.steps, then="pause")
     rc = app.exec()
     return exit_code or rc
 

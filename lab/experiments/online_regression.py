@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import Experiment, Snapshot, config_field
+from .history import MetricHistory
 from .registry import register
 
 LEARNERS = ("online_sgd", "rls", "batch_gd", "lstsq")
@@ -71,6 +72,7 @@ class OnlineRegressionExperiment(Experiment):
         self.sgd_w = np.zeros(2)                       # the SGD iterate (w["online_sgd"] is its average)
         self.P = np.eye(2) * 1e6                       # RLS: inverse Gram matrix, a vague prior
         self.paths = {k: [np.zeros(2)] for k in LEARNERS}
+        self.history = MetricHistory()
 
     @property
     def total_steps(self):
@@ -107,6 +109,7 @@ class OnlineRegressionExperiment(Experiment):
                 metrics[f"distance/{k_}"] = self.distance(k_)
             metrics[f"to_truth/{k_}"] = float(np.linalg.norm(self.w[k_] - self.true_w[t]))
         arrays = {"point": np.array([self.xs[t], y]), "true_w": self.true_w[t]}
+        self.history.add(self.steps_done, metrics)
         return Snapshot(self.steps_done, metrics, arrays)
 
     def distance(self, learner):
@@ -126,7 +129,7 @@ class OnlineRegressionExperiment(Experiment):
         return a, b, np.log1p(np.mean(err * err, axis=0).reshape(n, n))
 
     def final_metrics(self):
-        return {k: {"weights": self.w[k].tolist(), **({"distance_to_lstsq": self.distance(k)} if k != "lstsq" else {}),
+        return {k: {"weights": self.w[k].tolist(), "distance_to_lstsq": self.distance(k),
                     "distance_to_truth": float(np.linalg.norm(self.w[k] - self.true_w[max(self.steps_done - 1, 0)]))}
                 for k in LEARNERS} | {"samples": self.steps_done}
 
@@ -135,14 +138,15 @@ class OnlineRegressionExperiment(Experiment):
         folder = Path(folder)
         rows = [[i, k, *p] for k in LEARNERS for i, p in enumerate(self.paths[k])]
         write_csv(folder / "weight-paths.csv", ["samples", "learner", "slope", "intercept"], rows)
-        return [folder / "weight-paths.csv"]
+        return [folder / "weight-paths.csv", self.history.write_csv(folder / "curves.csv")]
 
     def state_dict(self):
         return {"steps_done": self.steps_done, "w": dict(self.w), "sgd_w": self.sgd_w, "P": self.P,
-                "paths": {k: np.array(v) for k, v in self.paths.items()}}
+                "paths": {k: np.array(v) for k, v in self.paths.items()}, "history": self.history.state_dict()}
 
     def load_state_dict(self, st):
         self.steps_done = int(st["steps_done"])
         self.w = {k: np.array(v, np.float64) for k, v in st["w"].items()}
         self.sgd_w, self.P = np.array(st["sgd_w"]), np.array(st["P"])
         self.paths = {k: list(np.array(v)) for k, v in st["paths"].items()}
+        self.history.load_state_dict(st["history"])

@@ -21,6 +21,7 @@ from ..nn.losses import l1_loss, l2_loss
 from ..nn.mlp import MLP
 from ..optim import Adam
 from .base import Experiment, Snapshot, config_field
+from .history import MetricHistory
 from .registry import register
 
 CASES = ("l1", "l2", "l1+l1reg", "l2+l2reg", "l1+l2reg", "l2+l1reg")
@@ -82,6 +83,7 @@ class RegularizationExperiment(Experiment):
         for case in CASES:  # one initialisation, copied byte for byte
             self.nets[case], self.opts[case] = init.clone(), Adam(lr=c.lr)
         self.loss = {case: float("nan") for case in CASES}
+        self.history = MetricHistory()
 
     @property
     def total_steps(self):
@@ -146,6 +148,7 @@ class RegularizationExperiment(Experiment):
                 metrics[f"full_loss/{case}"] = self.full_loss(case)
         if self.steps_done == 1:
             arrays.update(x=self.x, y=self.y, outliers=self.outlier_idx, grid=self.grid, clean=self.clean)
+        self.history.add(self.steps_done, metrics)
         return Snapshot(self.steps_done, metrics, arrays)
 
     def final_metrics(self):
@@ -161,12 +164,13 @@ class RegularizationExperiment(Experiment):
         write_csv(folder / "fits.csv", ["x", "clean", *CASES],
                   [[float(g), float(cl), *map(float, row)] for g, cl, row in
                    zip(self.grid, self.clean, np.stack([self.predict(c, self.grid) for c in CASES], axis=1))])
-        return [folder / "regularization.csv", folder / "fits.csv"]
+        return [folder / "regularization.csv", folder / "fits.csv", self.history.write_csv(folder / "curves.csv")]
 
     def state_dict(self):
         return {"steps_done": self.steps_done, "rng": self.rng.bit_generator.state,
                 "nets": {c: n.params for c, n in self.nets.items()},
-                "opts": {c: o.state_dict() for c, o in self.opts.items()}, "loss": self.loss}
+                "opts": {c: o.state_dict() for c, o in self.opts.items()}, "loss": self.loss,
+                "history": self.history.state_dict()}
 
     def load_state_dict(self, st):
         self.steps_done = int(st["steps_done"])
@@ -175,3 +179,4 @@ class RegularizationExperiment(Experiment):
             self.nets[c].params = {k: np.array(v, np.float32) for k, v in params.items()}
             self.opts[c].load_state_dict(st["opts"][c])
         self.loss = {c: float(v) for c, v in st["loss"].items()}
+        self.history.load_state_dict(st["history"])

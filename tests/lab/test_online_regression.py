@@ -16,9 +16,10 @@ def test_online_learners_end_at_least_squares(tmp_path, capsys):
         w = np.array(out[k]["weights"])
         assert np.linalg.norm(w - ls) / np.linalg.norm(ls) < 0.01, k      # within 1 % of lstsq
         assert out[k]["distance_to_lstsq"] < 0.01
-    assert out["batch_gd"]["distance_to_lstsq"] < 0.01
+    assert out["batch_gd"]["distance_to_lstsq"] < 0.01 and out["lstsq"]["distance_to_lstsq"] == 0
     assert np.allclose(ls, [1.5, -0.5], atol=0.05)
     assert (tmp_path / "weight-paths.csv").exists()
+    assert "online_sgd,1,distance," in (tmp_path / "curves.csv").read_text()
 
 
 def test_rls_is_exact_least_squares_at_every_step():

@@ -75,6 +75,9 @@ def test_choose_runs_from_the_cli(tmp_path, capsys):
                  "--out", str(tmp_path)]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(out["runs"]) == {"adam", "sgd"} and out["same_init"] is True
+    rows = (tmp_path / "curves.csv").read_text().splitlines()  # one tidy CSV: run, step, metric, value
+    assert rows[0] == "run,step,metric,value" and rows[1].startswith("adam,1,cost,")
+    assert {r.split(",")[0] for r in rows[1:]} == {"adam", "sgd"}
     assert main(["run", "optimizers", "--set", "race=adam,bogus", "--out", str(tmp_path)]) == 2
 
 

@@ -22,6 +22,7 @@ from ...nn.losses import softmax_cross_entropy
 from ...nn.mlp import MLP
 from ...optim import GradientNoise, GumbelNoise, make_optimizer
 from ..base import Experiment, Snapshot, config_field
+from ..history import MetricHistory
 from ..registry import register
 from .surfaces import SURFACES
 
@@ -154,6 +155,7 @@ class RaceExperiment(Experiment):
         self.accuracy = {n: float("nan") for n in self.runs}
         self.steps_to_95 = {n: None for n in self.runs}
         self.perm, self.pos = self.rng.permutation(len(self.x_train)), 0
+        self.history = MetricHistory()
 
     @property
     def total_steps(self):
@@ -202,6 +204,7 @@ class RaceExperiment(Experiment):
                     metrics[f"acc/{name}"] = acc
                     if acc >= 0.95 and self.steps_to_95[name] is None:
                         self.steps_to_95[name] = t
+        self.history.add(t, metrics)
         return Snapshot(t, metrics, tables={"race": self.table()} if evaluate or any(
             d == t for d in self.diverged.values()) else {})
 
@@ -227,7 +230,7 @@ class RaceExperiment(Experiment):
         write_csv(folder / "race.csv", ["run", "cost", "test_accuracy", "steps_to_95", "diverged_at"],
                   [[r["run"], r["cost"], r["accuracy"], r["steps_to_95"] or "", r["diverged_at"] or ""]
                    for r in self.table()])
-        return [folder / "race.csv"]
+        return [folder / "race.csv", self.history.write_csv(folder / "curves.csv")]
 
     def state_dict(self):
         return {"steps_done": self.steps_done, "rng": self.rng.bit_generator.state, "perm": self.perm, "pos": self.pos,
@@ -236,7 +239,8 @@ class RaceExperiment(Experiment):
                 "noise_rngs": {n: o.rng.bit_generator.state for n, o in self.opts.items() if hasattr(o, "rng")},
                 "diverged": {n: -1 if d is None else d for n, d in self.diverged.items()},
                 "steps_to_95": {n: -1 if d is None else d for n, d in self.steps_to_95.items()},
-                "cost": self.cost, "accuracy": self.accuracy, "first_cost": self.first_cost}
+                "cost": self.cost, "accuracy": self.accuracy, "first_cost": self.first_cost,
+                "history": self.history.state_dict()}
 
     def load_state_dict(self, st):
         self.steps_done = int(st["steps_done"])
@@ -252,3 +256,4 @@ class RaceExperiment(Experiment):
         self.cost = {n: float(v) for n, v in st["cost"].items()}
         self.accuracy = {n: float(v) for n, v in st["accuracy"].items()}
         self.first_cost = {n: float(v) for n, v in st.get("first_cost", {}).items()}
+        self.history.load_state_dict(st["history"])
