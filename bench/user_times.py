@@ -12,7 +12,6 @@ from the outside.  Usage: python bench/user_times.py [--only ct|gif|dicom]
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,33 +38,12 @@ def whole_run(args, goal, what):
          returncode=proc.returncode, **keep)
 
 
-def dicom_load(folder, repeats=3):
-    sys.path.insert(0, str(ROOT))
-    import pydicom
+def dicom_load(folder):
+    """Scan + HU against the bare pydicom loop, with bench/ct.py's own two loops and timer."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from ct import bare, ours, timed
 
-    from lab.data.dicom import scan_folder
-
-    def ours():
-        series, _ = scan_folder(folder)
-        for s in series:
-            s.load_hu()
-
-    def bare():
-        for f in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-            try:
-                pydicom.dcmread(f).pixel_array
-            except Exception:  # noqa: BLE001 — the bare loop just skips what it cannot read
-                pass
-
-    def timed(fn):
-        out = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t0)
-        return statistics.median(out)
-
-    t_ours, t_bare = timed(ours), timed(bare)
+    t_ours, t_bare = timed(lambda: ours(folder)), timed(lambda: bare(folder))
     emit(bench="user_times", what="dicom_series_load", data=Path(folder).name, seconds=round(t_ours, 3),
          bare_pydicom_seconds=round(t_bare, 3), ratio=round(t_ours / t_bare, 2), goal_ratio=1.2,
          met=t_ours / t_bare <= 1.2)

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from lab.errors import DivergedError
 
-from .throttle import Frame, FrameThrottle  # noqa: F401  (Frame: what `frame` carries)
+from .throttle import FrameThrottle
 
 
 class _Thread(QThread):

@@ -6,14 +6,14 @@ where a number should be, missing values, gaps between months and too short a se
 named with the file, the line and the reason.
 """
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError, read_input
+from ..errors import DataError
+from .table import read_csv_rows
 
 MIN_MONTHS = 24
 _DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})(?:[-/]\d{1,2})?\s*$")
@@ -44,21 +44,7 @@ def parse_month(text):
 def load_monthly_csv(path, column=""):
     """Read a monthly series; ``column`` names the value column (default: the first numeric one)."""
     path = Path(path)
-    try:
-        text = read_input(path, "a CSV file").decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not a text (CSV) file") from None
-    try:
-        rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
-    except csv.Error as e:
-        raise DataError(f"{path}: not a valid CSV file ({e})") from None
-    if len(rows) < 2:
-        raise DataError(f"{path}: needs a header row and data rows, found {len(rows)} rows")
-    header = [h.strip().strip('"') for h in rows[0]]
-    body = rows[1:]
-    for i, r in enumerate(body, start=2):
-        if len(r) != len(header):
-            raise DataError(f"{path}: line {i} has {len(r)} fields, the header has {len(header)}")
+    header, body = read_csv_rows(path, min_data_rows=1)
     cols = {h: [r[k].strip() for r in body] for k, h in enumerate(header)}
     date_col = next((h for h in header if cols[h] and all(_DATE.match(v) for v in cols[h])), None)
     candidates = [h for h in header if h != date_col]

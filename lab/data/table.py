@@ -15,8 +15,9 @@ from ..errors import DataError, read_input
 CLASS_NAMES = ("class", "label", "target", "cultivar", "species", "y")
 
 
-def load_table(path):
-    """Returns X (n, d) float64, y (n,) int64 class indices, feature names, class names."""
+def read_csv_rows(path, min_data_rows=2):
+    """(header, body rows) of a CSV file, blank lines dropped; DataError names the file and says why
+    (not text, not CSV, too few rows, a row with the wrong number of fields)."""
     path = Path(path)
     try:
         text = read_input(path, "a CSV file").decode("utf-8-sig")
@@ -26,13 +27,21 @@ def load_table(path):
         rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
     except csv.Error as e:
         raise DataError(f"{path}: not a valid CSV file ({e})") from None
-    if len(rows) < 3:
-        raise DataError(f"{path}: needs a header row and at least 2 data rows, found {len(rows)} rows")
-    header = [h.strip() for h in rows[0]]
+    if len(rows) < 1 + min_data_rows:
+        need = f"{min_data_rows} data row{'s' if min_data_rows > 1 else ''}"
+        raise DataError(f"{path}: needs a header row and at least {need}, found {len(rows)} rows")
+    header = [h.strip().strip('"') for h in rows[0]]
     body = rows[1:]
     for i, r in enumerate(body, start=2):
         if len(r) != len(header):
             raise DataError(f"{path}: line {i} has {len(r)} fields, the header has {len(header)}")
+    return header, body
+
+
+def load_table(path):
+    """Returns X (n, d) float64, y (n,) int64 class indices, feature names, class names."""
+    path = Path(path)
+    header, body = read_csv_rows(path)
     cols = list(zip(*body))
     lower = [h.lower() for h in header]
     label_col = next((i for i, h in enumerate(lower) if h in CLASS_NAMES), None)

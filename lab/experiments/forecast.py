@@ -89,6 +89,7 @@ class ForecastExperiment(Experiment):
         self.rng = np.random.default_rng(c.seed)
         self._buf = {m.name: np.empty((c.samples, c.horizon)) for m in self.models}  # grown by doubling
         self._n = 0
+        self._fits = None
         span = max(float(self.history.max() - self.history.min()), 1e-9)
         lo = self.ytd + c.horizon * (self.history.min() - 0.5 * span)
         hi = self.ytd + c.horizon * (self.history.max() + 0.5 * span)
@@ -129,7 +130,12 @@ class ForecastExperiment(Experiment):
 
     def fits(self):
         """What the fit views draw: the history's histogram, each model's density on a grid and
-        its Q–Q points (model quantiles at the history's plotting positions)."""
+        its Q–Q points (model quantiles at the history's plotting positions). Computed once."""
+        if self._fits is None:
+            self._fits = self._compute_fits()
+        return self._fits
+
+    def _compute_fits(self):
         h = np.sort(self.history)
         span = h[-1] - h[0]
         grid = np.linspace(h[0] - 0.25 * span, h[-1] + 0.25 * span, 200)

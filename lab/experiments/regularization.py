@@ -82,7 +82,6 @@ class RegularizationExperiment(Experiment):
         self.nets, self.opts = {}, {}
         for case in CASES:  # one initialisation, copied byte for byte
             self.nets[case], self.opts[case] = init.clone(), Adam(lr=c.lr)
-        self.loss = {case: float("nan") for case in CASES}
         self.history = MetricHistory()
 
     @property
@@ -133,7 +132,6 @@ class RegularizationExperiment(Experiment):
                     penalty += 0.5 * c.lam_l2 * float(np.sum(w * w))
                     grads[k] += np.float32(c.lam_l2) * w
             self.opts[case].update(net.params, grads)
-            self.loss[case] = loss
             metrics[f"loss/{case}"] = loss
             metrics[f"objective/{case}"] = loss + penalty
         self.steps_done += 1
@@ -169,7 +167,7 @@ class RegularizationExperiment(Experiment):
     def state_dict(self):
         return {"steps_done": self.steps_done, "rng": self.rng.bit_generator.state,
                 "nets": {c: n.params for c, n in self.nets.items()},
-                "opts": {c: o.state_dict() for c, o in self.opts.items()}, "loss": self.loss,
+                "opts": {c: o.state_dict() for c, o in self.opts.items()},
                 "history": self.history.state_dict()}
 
     def load_state_dict(self, st):
@@ -178,5 +176,4 @@ class RegularizationExperiment(Experiment):
         for c, params in st["nets"].items():
             self.nets[c].params = {k: np.array(v, np.float32) for k, v in params.items()}
             self.opts[c].load_state_dict(st["opts"][c])
-        self.loss = {c: float(v) for c, v in st["loss"].items()}
         self.history.load_state_dict(st["history"])

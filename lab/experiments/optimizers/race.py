@@ -24,7 +24,6 @@ from ...optim import GradientNoise, GumbelNoise, make_optimizer
 from ..base import Experiment, Snapshot, config_field
 from ..history import MetricHistory
 from ..registry import register
-from .surfaces import SURFACES
 
 RUNS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "nadam", "gradient-noise",
         "noise-training", "noise-training+gaussian", "adam+noise-training")
@@ -76,8 +75,6 @@ class RaceConfig:
     lr_noise_training: float = _lr_field("noise-training")
     lr_noise_training_gaussian: float = _lr_field("noise-training+gaussian")
     lr_adam_noise_training: float = _lr_field("adam+noise-training")
-    surface: str = config_field("rosenbrock", "The 2-D test surface of the trajectories view", label="Surface",
-                                choices=list(SURFACES))
 
 
 def lr_key(name):
@@ -88,11 +85,9 @@ def lr_key(name):
 def make_run_optimizer(name, c, rng, lr=None):
     """The optimizer of run ``name`` from the config (``lr`` overrides its learning rate)."""
     lr = getattr(c, lr_key(name)) if lr is None else lr
-    base = {"momentum": ("momentum", {"mu": c.mu}), "nesterov": ("nesterov", {"mu": c.mu}),
-            "adam+noise-training": ("adam", {})}.get(name, (name, {}))
-    if name in ("gradient-noise", "noise-training", "noise-training+gaussian"):
-        base = ("sgd", {})
-    opt = make_optimizer(base[0], lr, **base[1])
+    rule = {"gradient-noise": "sgd", "noise-training": "sgd", "noise-training+gaussian": "sgd",
+            "adam+noise-training": "adam"}.get(name, name)       # the update rule under the noise
+    opt = make_optimizer(rule, lr, **({"mu": c.mu} if rule in ("momentum", "nesterov") else {}))
     if name in ("noise-training", "noise-training+gaussian", "adam+noise-training"):
         opt = GumbelNoise(opt, beta=c.gumbel_beta, rng=rng)
     if name in ("gradient-noise", "noise-training+gaussian"):

@@ -60,6 +60,8 @@ class RegularizationTab(ExperimentTab):
         self.loss_plot.getPlotItem().setLabel("bottom", "step (minibatch)")
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["case", "loss", "Σ|W|", "test RMSE (vs clean curve)"])
+        self.table.setToolTip("Each case's loss on every training point, its sum of |weights| and its RMSE against "
+                              "the clean curve (not the noisy points)")
         self.table.horizontalHeader().setStretchLastSection(True)
         g.addWidget(self.fit_plot, 0, 0, 1, 2)
         g.addWidget(self.weights_bar, 0, 2)
