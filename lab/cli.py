@@ -133,12 +133,17 @@ def cmd_run(args):
 
 def cmd_inspect(args):
     from .data.describe import inspect_path
-    report, ok = inspect_path(args.path)
+    try:
+        report, ok = inspect_path(args.path)
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     print(json.dumps(report, indent=2))
     if not ok:
-        n = len(report.get("skipped", []))
+        counts = report.get("counts", {})
+        n = counts.get("skipped", 0) + counts.get("refused", 0)
         print(f"error: {args.path}: {report.get('error') or 'nothing usable found'}"
-              f"{f' ({n} files skipped, see the report)' if n else ''}", file=sys.stderr)
+              f"{f' ({n} files skipped or refused, see the report)' if n else ''}", file=sys.stderr)
     return 0 if ok else 1
 
 

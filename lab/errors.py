@@ -28,3 +28,7 @@ class DivergedError(FloatingPointError):
         super().__init__(f"training diverged at step {step}: {what} is not finite "
                          f"(the parameters are kept as they were after step {step - 1}); "
                          f"try a lower learning rate")
+
+
+class Cancelled(Exception):
+    """The user cancelled a long read; nothing was changed."""

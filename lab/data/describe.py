@@ -8,6 +8,7 @@ import numpy as np
 from ..errors import DataError
 from .idx import read_idx
 from .mnist import IMAGES_RE, load_image_set
+from .outcome import Outcome, outcomes_report
 
 
 def _idx_report(path):
@@ -32,16 +33,18 @@ def inspect_path(path):
         from .dicom import inspect_dicom
         return inspect_dicom(path)
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    found, skipped = [], []
+    found, outcomes = [], []
     for f in files:
         if "idx" not in f.name.lower():
-            skipped.append({"file": str(f), "reason": "not an IDX file name (*-idx?-ubyte[.gz])"})
+            outcomes.append(Outcome(str(f), "skipped", "not an IDX file name (*-idx?-ubyte[.gz])"))
             continue
         try:
             found.append(_idx_report(f))
         except DataError as e:
-            skipped.append({"file": str(f), "reason": str(e).removeprefix(f"{f}: ")})
-    report = {"path": str(path), "idx_files": found, "skipped": skipped}
+            outcomes.append(Outcome(str(f), "refused", str(e).removeprefix(f"{f}: ")))
+        else:
+            outcomes.append(Outcome(str(f), "loaded"))
+    report = {"path": str(path), "idx_files": found, **outcomes_report(outcomes)}
     if any(IMAGES_RE.match(Path(r["file"]).name) for r in found):
         try:
             s = load_image_set(path)

@@ -1,30 +1,28 @@
-"""DICOM folders in, CT series out (READING.md §DICOM), with pydicom and its decoder plugins.
+"""DICOM folders in, series out (READING.md §DICOM), with pydicom and its decoder plugins.
 
-- Every file is tried (CD exports have no extensions); files that are not images are skipped and
-  listed with the reason: empty, not DICOM, DICOMDIR, no pixel data (SR, RT, ...), missing
-  Rows/Columns/SOPClassUID, pixel data that cannot be decoded (naming the transfer syntax).
-- Images are grouped by SeriesInstanceUID, then split by orientation and size (localizers).
+- Every file is tried (CD exports have no extensions) and ends loaded, skipped or refused, with
+  the reason (``dicom_read.py``); reading a file decodes it once, and the pixels are kept.
+- Images are grouped by SeriesInstanceUID, then split by orientation, size, colour and localizer.
 - Slices are sorted along the slice normal (ImagePositionPatient . (row x column cosines));
   InstanceNumber only when positions are missing; the spacing is the median step; gaps and
   duplicate positions are reported, not silently stacked.
 - Hounsfield units: stored * RescaleSlope + RescaleIntercept per slice, in float (1 and 0 when
-  missing, and said so); multi-frame files are their own stacks (per-frame rescale from the
-  functional groups when present); MONOCHROME1 is kept as values, flagged for display.
-- Pixels are decoded (pydicom checks the byte count) before anything is stacked, so a header
-  claiming a huge image never allocates a volume.
+  missing, and said so); multi-frame files are their own stacks (per-frame rescale and position from
+  the functional groups); MONOCHROME1 is kept as values, flagged for display.
+- Colour, palette, RT dose, segmentation and non-CT series are listed and viewable; a series says in
+  ``training_note`` why the CT denoiser does not train on it.
 """
 
 import os
-import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
 import numpy as np
 
-from ..errors import DataError
+from ..errors import Cancelled, DataError
+from .dicom_read import Refused, quiet, read_image
+from .dicom_tags import Tags
+from .outcome import Outcome, outcomes_report
 
-REQUIRED = ("Rows", "Columns", "SOPClassUID")
 PADDING_HU = -2000.0  # values at or below this (after rescale) are outside the field of view
 
 
@@ -35,6 +33,10 @@ class Slice:
     orientation: tuple | None
     instance: int | None
     frame: int = 0           # frame index within a multi-frame file
+    pixels: np.ndarray | None = None   # stored values, decoded once: (rows, cols[, 3])
+    slope: float = 1.0
+    intercept: float = 0.0
+    padding_value: float | None = None
 
 
 @dataclass
@@ -49,6 +51,9 @@ class Series:
     photometric: str = "MONOCHROME2"
     patient: str = ""
     slice_spacing: float | None = None
+    colour: bool = False
+    training_note: str = ""      # why the CT denoiser will not train on it ("" = it will)
+    window: tuple | None = None  # (center, width) from the file
     problems: list = field(default_factory=list)
     notes: list = field(default_factory=list)
 
@@ -56,113 +61,38 @@ class Series:
     def key(self):
         return f"{self.uid} ({self.description or self.modality}, {len(self.slices)} slices)"
 
+    @property
+    def trainable(self):
+        return not self.training_note
+
     def load_hu(self, indices=None):
         """The series (or the slices at ``indices``) in Hounsfield units: (n, rows, cols) float32,
         and a mask of pixels outside the field of view (padding)."""
+        if self.colour:
+            raise DataError(f"series {self.uid}: a colour image has no Hounsfield units")
         idx = range(len(self.slices)) if indices is None else indices
-        hu, pad = [], []
-        for i in idx:
+        hu = np.empty((len(idx), self.rows, self.cols), np.float32)
+        pad = np.empty(hu.shape, bool)
+        for j, i in enumerate(idx):
             s = self.slices[i]
-            h, p = read_slice_hu(s.path, s.frame)
-            if h.shape != (self.rows, self.cols):
-                raise DataError(f"{s.path}: pixel array of shape {h.shape} in a {self.rows}x{self.cols} series")
-            hu.append(h)
-            pad.append(p)
-        return np.stack(hu), np.stack(pad)
+            if s.pixels is None or s.pixels.shape != (self.rows, self.cols):
+                raise DataError(f"{s.path}: no pixels of shape {self.rows}x{self.cols}")
+            np.multiply(s.pixels, np.float32(s.slope), out=hu[j], casting="unsafe")
+            hu[j] += np.float32(s.intercept)
+            np.less_equal(hu[j], PADDING_HU, out=pad[j])
+            if s.padding_value is not None:
+                pad[j] |= s.pixels == s.padding_value
+        return hu, pad
 
-
-@contextmanager
-def _quiet():
-    """pydicom warns about every oddity of real files; we report what matters ourselves."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
-
-
-def _read_header(path):
-    import pydicom
-    from pydicom.errors import InvalidDicomError
-
-    try:
-        with _quiet():
-            ds = pydicom.dcmread(path, force=True, defer_size="1 KB")  # pixel data stays on disk, its tag is seen
-    except (InvalidDicomError, OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise DataError(f"not DICOM ({type(e).__name__}: {e})") from None
-    if "DirectoryRecordSequence" in ds:
-        raise DataError("DICOMDIR (an index of a CD export; its images are separate files)")
-    missing = [k for k in REQUIRED if k not in ds]
-    if missing:
-        if not ds or len(ds) < 3:
-            raise DataError("not DICOM (no DICOM elements found)")
-        raise DataError(f"not an image: missing {', '.join(missing)}")
-    return ds
-
-
-def _open_with_pixels(path):
-    import pydicom
-
-    with _quiet():
-        ds = pydicom.dcmread(path, force=True)
-    if "PixelData" not in ds:
-        name = getattr(ds.SOPClassUID, "name", str(ds.SOPClassUID))
-        raise DataError(f"no pixel data ({name})")
-    meta = getattr(ds, "file_meta", None)
-    if meta is None or "TransferSyntaxUID" not in meta:
-        from pydicom.dataset import FileMetaDataset
-        from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
-        ds.file_meta = meta if meta is not None else FileMetaDataset()
-        implicit = getattr(ds, "original_encoding", (True, True))[0]
-        ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
-    return ds
-
-
-def _pixels(ds, path):
-    try:
-        with _quiet():
-            return ds.pixel_array
-    except Exception as e:  # noqa: BLE001 — decoders raise many types; the file is named either way
-        ts = ds.file_meta.TransferSyntaxUID
-        raise DataError(f"pixel data in {getattr(ts, 'name', ts)} cannot be decoded "
-                        f"({type(e).__name__}: {str(e).splitlines()[0][:160]})") from None
-
-
-def _rescale(ds, frame=None):
-    """(slope, intercept, said) for a slice or a frame of an enhanced multi-frame file."""
-    if frame is not None and "PerFrameFunctionalGroupsSequence" in ds:
-        fg = ds.PerFrameFunctionalGroupsSequence[frame]
-        if "PixelValueTransformationSequence" in fg:
-            t = fg.PixelValueTransformationSequence[0]
-            return float(t.RescaleSlope), float(t.RescaleIntercept), True
-    if "SharedFunctionalGroupsSequence" in ds:
-        fg = ds.SharedFunctionalGroupsSequence[0]
-        if "PixelValueTransformationSequence" in fg:
-            t = fg.PixelValueTransformationSequence[0]
-            return float(t.RescaleSlope), float(t.RescaleIntercept), True
-    if "RescaleSlope" in ds or "RescaleIntercept" in ds:
-        return float(ds.get("RescaleSlope", 1.0)), float(ds.get("RescaleIntercept", 0.0)), True
-    return 1.0, 0.0, False
-
-
-def read_slice_hu(path, frame=0):
-    """One slice (or frame) in HU, float32, and its padding mask. DataError names the file."""
-    try:
-        with _quiet():
-            ds = _open_with_pixels(path)
-            px = _pixels(ds, path)
-    except DataError as e:
-        raise DataError(f"{path}: {e}") from None
-    except Exception as e:  # noqa: BLE001 — a damaged file must name itself, not crash the app
-        raise DataError(f"{path}: cannot be read ({type(e).__name__}: {e})") from None
-    with _quiet():
-        n_frames = int(ds.get("NumberOfFrames", 1) or 1)
-        if n_frames > 1:
-            px = px[frame]
-        slope, intercept, _ = _rescale(ds, frame if n_frames > 1 else None)
-    hu = px.astype(np.float32) * np.float32(slope) + np.float32(intercept)
-    pad = hu <= PADDING_HU
-    if "PixelPaddingValue" in ds:
-        pad |= px == ds.PixelPaddingValue
-    return hu, pad
+    def display(self, i):
+        """Slice ``i`` for a viewer: (rows, cols) float32 in the file's units, or (rows, cols, 3) uint8 RGB."""
+        px = self.slices[i].pixels
+        if not self.colour:
+            return self.load_hu([i])[0][0]
+        if px.dtype == np.uint8:
+            return px
+        top = float(px.max()) or 1.0
+        return np.clip(px.astype(np.float32) * (255.0 / top), 0, 255).astype(np.uint8)
 
 
 def _normal(orientation):
@@ -170,68 +100,115 @@ def _normal(orientation):
     return np.cross(r, c)
 
 
-def scan_folder(folder):
-    """Walk ``folder`` (recursively): returns (list of Series, list of (file, reason) skipped)."""
+MAX_FILES = 20000
+NOT_TRAINED = {"US": "ultrasound", "MR": "MR (no Hounsfield units)", "RTDOSE": "RT dose grid (Gy, not HU)",
+               "SEG": "segmentation mask", "NM": "nuclear medicine (counts, not HU)", "PT": "PET (not HU)",
+               "CR": "radiograph (not CT)", "DX": "radiograph (not CT)", "MG": "mammogram (not CT)",
+               "XA": "angiography (not CT)", "OT": "secondary capture", "SC": "secondary capture"}
+
+
+def list_files(folder):
+    """The files to try under ``folder`` (hidden ones left out), sorted; DataError when too many."""
     folder = Path(folder)
     if not folder.exists():
         raise DataError(f"{folder}: no such file or folder")
-    files = [folder] if folder.is_file() else sorted(
-        Path(root) / f for root, _, names in os.walk(folder) for f in names if not f.startswith("."))
-    groups, skipped, info = {}, [], {}
-    for f in files:
+    if folder.is_file():
+        return [folder]
+    files = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        files.extend(Path(root) / f for f in names if not f.startswith("."))
+        if len(files) > MAX_FILES:
+            raise DataError(f"{folder}: more than {MAX_FILES} files below it; choose the folder of one study or series")
+    return sorted(files)
+
+
+def scan_folder(folder, progress=None, cancelled=None):
+    """Read every file below ``folder`` once: (list of Series, list of Outcome, one per file).
+    ``progress(done, total)`` is called after each file; ``cancelled()`` is asked before each and
+    raises Cancelled when it says so."""
+    files = list_files(folder)
+    groups, outcomes, info = {}, [], {}
+    for n, f in enumerate(files):
+        if cancelled is not None and cancelled():
+            raise Cancelled(f"reading {folder} cancelled after {n} of {len(files)} files")
         try:
-            with _quiet():
-                key, entries, ds = _entry(f)
+            key, entries, image = _entry(f)
+        except Refused as e:
+            outcomes.append(Outcome(str(f), "refused", str(e)))
         except DataError as e:
-            skipped.append((str(f), str(e)))
-            continue
-        groups.setdefault(key, []).extend(entries)
-        info.setdefault(key, ds)
-    with _quiet():
+            outcomes.append(Outcome(str(f), "skipped", str(e)))
+        else:
+            groups.setdefault(key, []).extend(entries)
+            info.setdefault(key, image)
+            outcomes.append(Outcome(str(f), "loaded", "; ".join(image.warnings)))
+        if progress is not None:
+            progress(n + 1, len(files))
+    with quiet():
         series = [_make_series(key, slices, info[key]) for key, slices in groups.items()]
-    series.sort(key=lambda s: (s.description, s.uid))
-    return series, skipped
+    series.sort(key=lambda s: (not s.trainable, s.description, s.uid))
+    return series, outcomes
 
 
 def _entry(f):
-    """(group key, slices, header) for one file; DataError with the reason when it is no image."""
-    if f.stat().st_size == 0:
-        raise DataError("empty file (0 bytes)")
-    ds = _read_header(f)
+    """(group key, slices, DicomImage) for one file; DataError/Refused with the reason otherwise."""
+    if not f.is_file():
+        raise DataError("not a regular file")
     try:
-        if "PixelData" not in ds:
-            name = getattr(ds.SOPClassUID, "name", str(ds.SOPClassUID))
-            raise DataError(f"no pixel data ({name})")
-        spp = int(ds.get("SamplesPerPixel", 1) or 1)
-        if spp != 1:
-            raise DataError(f"colour image ({spp} samples per pixel): not a grey CT image")
-        orient = tuple(round(float(v), 3) for v in ds.ImageOrientationPatient) if "ImageOrientationPatient" in ds \
-            else None
-        image_type = tuple(ds.get("ImageType", []))
-        key = (str(ds.get("SeriesInstanceUID", "no-series-uid")), orient, int(ds.Rows), int(ds.Columns),
-               "LOCALIZER" in image_type)
-        n_frames = int(ds.get("NumberOfFrames", 1) or 1)
-        pos = tuple(float(v) for v in ds.ImagePositionPatient) if "ImagePositionPatient" in ds else None
-        inst = int(ds.InstanceNumber) if ds.get("InstanceNumber") is not None else None
-    except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as e:
-        raise DataError(f"malformed header ({type(e).__name__}: {e})") from None
-    if n_frames > 1:  # a multi-frame file is its own stack
-        return key + (str(f),), [Slice(str(f), None, orient, k, frame=k) for k in range(n_frames)], ds
-    return key, [Slice(str(f), pos, orient, inst)], ds
+        if f.stat().st_size == 0:
+            raise DataError("empty file (0 bytes)")
+    except OSError as e:
+        raise DataError(f"cannot be read ({e.strerror or e})") from None
+    image = read_image(f)
+    g, ds = image.geometry, image.ds
+    t = Tags(ds)
+    with quiet():
+        localizer = "LOCALIZER" in t.strs("ImageType")
+        key = (t.str("SeriesInstanceUID") or "no-series-uid", g.orientation, g.rows, g.cols, image.colour, localizer)
+        padding = t.float("PixelPaddingValue", None, say=False)
+        if image.pixels.ndim == (4 if image.colour else 3):  # a multi-frame file is its own stack
+            return key + (str(f),), _frames(f, image, padding), image
+        inst = t.int("InstanceNumber", None, say=False)
+    return key, [Slice(str(f), g.position, g.orientation, inst, 0, image.pixels, g.slope, g.intercept, padding)], image
 
 
-def _make_series(key, slices, ds):
-    uid, orient, rows, cols, localizer = key[:5]
-    spacing = tuple(float(v) for v in ds.PixelSpacing) if "PixelSpacing" in ds else (1.0, 1.0)
-    s = Series(uid=uid, modality=str(ds.get("Modality", "")), description=str(ds.get("SeriesDescription", "")),
-               rows=rows, cols=cols, pixel_spacing=spacing, slices=slices,
-               photometric=str(ds.get("PhotometricInterpretation", "MONOCHROME2")),
-               patient=str(ds.get("PatientID", "")))
+def _frames(f, image, padding):
+    from .dicom_tags import Geometry
+    g, px = image.geometry, image.pixels
+    if px.ndim == (3 if image.colour else 2):
+        px = px[None]
+    normal = _normal(g.orientation) if g.orientation is not None else None
+    out = []
+    for k in range(len(px)):
+        gk = Geometry.read(image.ds, frame=k) if k else g
+        pos = gk.position
+        if g.frame_offsets is not None and g.position is not None and normal is not None:  # RT dose grid
+            pos = tuple(np.asarray(g.position) + g.frame_offsets[k] * normal)
+        out.append(Slice(str(f), pos, g.orientation, k, k, px[k], gk.slope, gk.intercept, padding))
+    return out
+
+
+def _training_note(modality, colour, photometric):
+    what = NOT_TRAINED.get(modality, f"{modality} (not CT)" if modality not in ("", "CT") else "")
+    if colour:
+        return f"not used for training: colour {what.split(' (')[0] if what else 'image'}" \
+            + (" (palette colour)" if photometric == "PALETTE COLOR" else "")
+    return f"not used for training: {what}" if what else ""
+
+
+def _make_series(key, slices, image):
+    uid, orient, rows, cols, colour, localizer = key[:6]
+    g, t = image.geometry, Tags(image.ds)
+    s = Series(uid=uid, modality=g.modality, description=t.str("SeriesDescription"),
+               rows=rows, cols=cols, pixel_spacing=g.pixel_spacing, slices=slices, photometric=g.photometric,
+               patient=t.str("PatientID"), colour=colour, window=g.window,
+               training_note=_training_note(g.modality, colour, g.photometric))
+    s.notes.extend(dict.fromkeys(n for n in image.warnings if "unreadable" not in n))
+    if not g.modality:
+        s.notes.append("no Modality: treated as CT")
     if localizer:
         s.notes.append("localizer (scout) images")
-    if "PixelSpacing" not in ds:
-        s.notes.append("no PixelSpacing: 1 mm assumed")
-    if not any(k in ds for k in ("RescaleSlope", "RescaleIntercept", "SharedFunctionalGroupsSequence")):
+    if not g.rescale_given and not colour:
         s.notes.append("no RescaleSlope/Intercept: slope 1, intercept 0 assumed")
     if s.photometric == "MONOCHROME1":
         s.notes.append("MONOCHROME1: higher values display darker (inverted after window/level)")
@@ -253,34 +230,33 @@ def _make_series(key, slices, ds):
     elif len(slices) > 1 and slices[0].frame == 0 and all(sl.instance is not None for sl in slices):
         s.slices = sorted(slices, key=lambda sl: (sl.instance, sl.frame))
         s.notes.append("no positions: sorted by InstanceNumber")
-    elif "SliceThickness" in ds:
-        s.slice_spacing = float(ds.SliceThickness)
+    if s.slice_spacing is None:
+        s.slice_spacing = g.slice_thickness
     return s
 
 
 def series_report(s, with_range=True):
     rep = {"uid": s.uid, "modality": s.modality, "description": s.description, "slices": len(s.slices),
            "rows": s.rows, "cols": s.cols, "pixel_spacing_mm": list(s.pixel_spacing),
-           "slice_spacing_mm": s.slice_spacing, "photometric": s.photometric, "problems": s.problems,
-           "notes": s.notes}
-    if with_range:
+           "slice_spacing_mm": s.slice_spacing, "photometric": s.photometric, "colour": s.colour,
+           "used_for_training": s.trainable, "problems": s.problems, "notes": s.notes}
+    if s.training_note:
+        rep["training_note"] = s.training_note
+    if with_range and not s.colour:
         lo, hi = np.inf, -np.inf
         for i in range(len(s.slices)):
-            try:
-                hu, pad = s.load_hu([i])
-            except DataError as e:
-                rep.setdefault("unreadable", []).append(str(e))
-                continue
+            hu, pad = s.load_hu([i])
             v = hu[~pad]
             if v.size:
                 lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
-        rep["hu_range"] = [lo, hi] if np.isfinite(lo) else None
+        rep["value_range"] = [lo, hi] if np.isfinite(lo) else None
     return rep
 
 
-def inspect_dicom(path):
-    """JSON-able report for ``python -m lab inspect``; ok when at least one image series was read."""
-    series, skipped = scan_folder(path)
+def inspect_dicom(path, progress=None, cancelled=None):
+    """JSON-able report for ``python -m lab inspect``: the series, and every file as loaded, skipped
+    or refused with its reason; ok when at least one image loaded."""
+    series, outcomes = scan_folder(path, progress, cancelled)
     rep = {"path": str(path), "kind": "dicom", "series": [series_report(s) for s in series],
-           "skipped": [{"file": f, "reason": r} for f, r in skipped]}
+           **outcomes_report(outcomes)}
     return rep, bool(series)

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import DataError
+from .outcome import Outcome, outcomes_report
 
 MAX_PIXELS = 4096 * 4096      # logical screen larger than this: refuse before decoding
 MAX_FRAMES = 5000
@@ -22,7 +23,11 @@ GIF_ERRORS = (OSError, IndexError, ValueError, EOFError, struct.error, SyntaxErr
 
 
 class GifError(DataError):
-    """A GIF that cannot be used; the message names the file and the reason."""
+    """A file that is not a usable animated GIF (skipped); the message names the file and the reason."""
+
+
+class GifRefused(GifError):
+    """A GIF we will not or cannot decode: too large, too many frames, damaged bytes."""
 
 
 def frame_indices(n_total, n_frames):
@@ -37,17 +42,19 @@ def read_gif(path, n_frames=3, size=100, color=False):
 
     path = Path(path)
     try:
+        if path.stat().st_size == 0:
+            raise GifError(f"{path}: empty file (0 bytes)")
         with Image.open(path) as im:
             if im.format != "GIF":
                 raise GifError(f"{path}: not a GIF (its content is {im.format or 'unknown'})")
             w, h = im.size
             if w * h > MAX_PIXELS:
-                raise GifError(f"{path}: the header claims {w}x{h} pixels; refusing to decode it")
+                raise GifRefused(f"{path}: the header claims {w}x{h} pixels; refusing to decode it")
             total = getattr(im, "n_frames", 1)
             if total < 2:
                 raise GifError(f"{path}: has a single frame (an animation is needed)")
             if total > MAX_FRAMES:
-                raise GifError(f"{path}: has {total} frames (more than {MAX_FRAMES})")
+                raise GifRefused(f"{path}: has {total} frames (more than {MAX_FRAMES})")
             want = frame_indices(total, n_frames)
             if want is None or len(want) < n_frames:
                 raise GifError(f"{path}: has {total} frames, fewer than the {n_frames} asked for")
@@ -60,7 +67,12 @@ def read_gif(path, n_frames=3, size=100, color=False):
     except GifError:
         raise
     except GIF_ERRORS as e:
-        raise GifError(f"{path}: cannot be decoded ({type(e).__name__}: {e})") from None
+        if isinstance(e, UnidentifiedImageError):
+            with open(path, "rb") as f:
+                if not f.read(4).startswith(b"GIF8"):
+                    raise GifError(f"{path}: not an image (neither GIF nor any format Pillow knows)") from None
+            raise GifRefused(f"{path}: cannot be decoded (a GIF signature with a damaged header)") from None
+        raise GifRefused(f"{path}: cannot be decoded ({type(e).__name__}: {str(e)[:120]})") from None
     out = np.stack(frames)
     if not color:
         out = out @ np.array([0.299, 0.587, 0.114], np.float32)
@@ -112,26 +124,30 @@ def load_gif_folder(folder, n_frames=3, size=100, color=False):
     return GifSet(np.stack(clips), np.array(labels, np.int64), files, classes, skipped, notes, str(folder))
 
 
-def inspect_gif_folder(folder):
-    """JSON-able report for ``python -m lab inspect``: classes, files, frames and sizes, skipped."""
+def inspect_gif_folder(folder, n_frames=3, size=32):
+    """JSON-able report for ``python -m lab inspect``: classes, their GIFs (frames, size), and every
+    file as loaded, skipped or refused with the reason (each GIF is decoded as the loader would)."""
     folder = Path(folder)
-    report = {"path": str(folder), "kind": "gif-folder", "classes": {}, "skipped": []}
-    for d in sorted(p for p in folder.iterdir() if p.is_dir()):
+    report = {"path": str(folder), "kind": "gif-folder", "classes": {}}
+    outcomes = []
+    for d in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         entries = []
-        for f in sorted(p for p in d.rglob("*") if p.is_file()):
+        for f in sorted(p for p in d.rglob("*") if p.is_file() and not p.name.startswith(".")):
             try:
+                read_gif(f, n_frames, size)
                 with Image.open(f) as im:
-                    if im.format != "GIF":
-                        raise GifError(f"not a GIF (its content is {im.format})")
-                    n = getattr(im, "n_frames", 1)
-                    if n < 2:
-                        raise GifError("has a single frame")
-                    entries.append({"file": f.name, "frames": int(n), "size": list(im.size),
+                    entries.append({"file": f.name, "frames": int(getattr(im, "n_frames", 1)), "size": list(im.size),
                                     "duration_ms": im.info.get("duration")})
-            except (GifError, *GIF_ERRORS) as e:
-                report["skipped"].append({"file": str(f), "reason": str(e).removeprefix(f"{f}: ")})
+            except GifError as e:
+                status = "refused" if isinstance(e, GifRefused) else "skipped"
+                outcomes.append(Outcome(str(f), status, str(e).removeprefix(f"{f}: ")))
+            except GIF_ERRORS as e:  # the second open of a file that changed under us
+                outcomes.append(Outcome(str(f), "refused", f"cannot be decoded ({type(e).__name__})"))
+            else:
+                outcomes.append(Outcome(str(f), "loaded"))
         report["classes"][d.name] = {"files": len(entries), "gifs": entries}
-        if not entries:
-            report["skipped"].append({"file": str(d), "reason": "empty class"})
-    usable = sum(1 for c in report["classes"].values() if c["files"])
-    return report, usable >= 2
+    report.update(outcomes_report(outcomes))
+    usable = [c for c, v in report["classes"].items() if v["files"]]
+    if len(usable) < 2:
+        report["error"] = f"needs at least two class subfolders with animated GIFs (usable: {', '.join(usable) or 'none'})"
+    return report, len(usable) >= 2

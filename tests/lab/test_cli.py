@@ -82,5 +82,6 @@ def test_inspect_idx_folder(tmp_path, capsys):
     (tmp_path / "readme.txt").write_text("hello")
     assert main(["inspect", str(tmp_path)]) == 0
     rep = json.loads(capsys.readouterr().out)
-    assert rep["dataset"]["count"] == 3 and rep["skipped"][0]["file"].endswith("readme.txt")
+    skipped = [f["file"] for f in rep["files"] if f["status"] == "skipped"]
+    assert rep["dataset"]["count"] == 3 and len(skipped) == 1 and skipped[0].endswith("readme.txt")
     assert main(["inspect", str(tmp_path / "readme.txt")]) == 1

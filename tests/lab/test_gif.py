@@ -66,7 +66,8 @@ def test_transparency_is_composited_on_white(tmp_path):
 @pytest.mark.parametrize("make,reason", [
     (lambda p: write_gif(p, moving(n=1)), "single frame"),
     (lambda p: Image.fromarray(np.zeros((4, 4), np.uint8)).save(p, format="PNG"), "not a GIF (its content is PNG)"),
-    (lambda p: p.write_bytes(b""), "cannot be decoded"),
+    (lambda p: p.write_bytes(b""), "empty file"),
+    (lambda p: p.write_bytes(b"hello"), "not an image"),
     (lambda p: p.write_bytes(b"GIF89a" + b"\xff\xff\xff\xff" + b"\x00" * 20), "cannot be decoded|refusing"),
 ])
 def test_bad_gifs_are_named(tmp_path, make, reason):

@@ -5,6 +5,7 @@ noisy versions of the held-out slices that every evaluation uses."""
 import numpy as np
 
 from ...data.dicom import scan_folder
+from ...data.outcome import not_loaded
 from ...errors import DataError
 from ...imaging.noise import gaussian_noise, low_dose_noise, window
 
@@ -12,7 +13,7 @@ from ...imaging.noise import gaussian_noise, low_dose_noise, window
 class CTSlices:
     """``hu``: one float32 volume (slices, H, W) per series, padding replaced by air;
     ``series``: the chosen series (empty for given arrays); ``all_series``: everything the folder
-    holds; ``skipped``: [(file, reason)]; ``train_ids`` / ``test_ids``: (volume, slice) pairs;
+    holds; ``outcomes``: every file loaded/skipped/refused; ``skipped``: the files not loaded; ``train_ids`` / ``test_ids``: (volume, slice) pairs;
     ``test_clean`` / ``test_noisy``: windowed held-out slices, one fixed noise draw."""
 
     def __init__(self, config, data=None):
@@ -20,15 +21,21 @@ class CTSlices:
         if data is None:
             from ...data.phantom import ct_phantom_folder
             folder = c.data or ct_phantom_folder()
-            series, self.skipped = scan_folder(folder)
+            series, self.outcomes = scan_folder(folder)
+            self.skipped = not_loaded(self.outcomes)
             self.all_series = series  # everything the folder holds, for a series picker
             if not series:
-                raise DataError(f"{folder}: no image series found ({len(self.skipped)} files skipped)")
-            self.series = self._choose(series)
+                raise DataError(f"{folder}: no image series found ({len(self.skipped)} files skipped or refused)")
+            trainable = [s for s in series if s.trainable]
+            if not trainable:
+                raise DataError(f"{folder}: no grey CT series to train on; "
+                                + "; ".join(f"{s.key}: {s.training_note}" for s in series))
+            self.series = self._choose(trainable)
             hu, pad = zip(*(s.load_hu() for s in self.series))
             self.source = str(folder)
         else:  # (list of HU volumes, list of padding masks), e.g. from tests
             (hu, pad), self.series, self.skipped, self.source = data, [], [], "given"
+            self.outcomes = []
             self.all_series = []
         self.hu = [np.where(p, -1024.0, h).astype(np.float32) for h, p in zip(hu, pad)]  # padding -> air
         self.train_ids, self.test_ids = self._split()

@@ -1,0 +1,185 @@
+"""The one place that reads tags from a DICOM header. Every tag is treated as possibly missing, empty,
+multi-valued or of the wrong type: each read returns a usable value, and when it had to fall back it
+says so in ``notes`` (the reason a user sees: "SliceThickness empty: spacing from positions").
+
+Geometry lives in three places in real files: top-level tags (classic CT/MR), the per-frame and shared
+functional groups of enhanced multi-frame objects, and RT dose grids (DoseGridScaling,
+GridFrameOffsetVector). ``Geometry.read`` looks in all of them."""
+
+from dataclasses import dataclass, field
+
+_EMPTY = (None, "", b"")
+
+
+class Tags:
+    """Safe reads from one dataset (or functional-group item). ``notes`` collects the fallbacks."""
+
+    def __init__(self, ds, notes=None):
+        self.ds = ds
+        self.notes = [] if notes is None else notes
+
+    def raw(self, name):
+        """The value, or None when the tag is missing, empty or cannot even be decoded."""
+        try:
+            if name not in self.ds:
+                return None
+            v = self.ds[name].value
+        except Exception:  # noqa: BLE001 — a malformed element is one more kind of missing
+            self.notes.append(f"{name} unreadable")
+            return None
+        if v in _EMPTY or (hasattr(v, "__len__") and not isinstance(v, (str, bytes)) and len(v) == 0):
+            return None
+        return v
+
+    def float(self, name, default, say=True):
+        v = self.raw(name)
+        if v is None:
+            if say and name in self.ds:
+                self.notes.append(f"{name} empty: {default} assumed")
+            return default
+        v = _first(v)
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            self.notes.append(f"{name} not a number ({str(v)[:20]!r}): {default} assumed")
+            return default
+
+    def int(self, name, default, say=True):
+        x = self.float(name, None, say)
+        if x is None or x != x or abs(x) > 2 ** 62:
+            return default
+        return int(x)
+
+    def floats(self, name, n):
+        """A tuple of ``n`` floats, or None (with a note when the tag is there but unusable)."""
+        v = self.raw(name)
+        if v is None:
+            return None
+        vals = list(v) if isinstance(v, (list, tuple)) or hasattr(v, "__iter__") and not isinstance(v, (str, bytes)) \
+            else [v]
+        try:
+            out = tuple(float(x) for x in vals)
+        except (TypeError, ValueError):
+            self.notes.append(f"{name} not numbers: ignored")
+            return None
+        if len(out) != n or any(x != x for x in out):
+            self.notes.append(f"{name} has {len(out)} values, {n} expected: ignored")
+            return None
+        return out
+
+    def str(self, name, default=""):
+        v = self.raw(name)
+        if v is None:
+            return default
+        v = _first(v) if not isinstance(v, (str, bytes)) else v
+        return (v.decode("latin-1", "replace") if isinstance(v, bytes) else str(v)).strip()
+
+    def strs(self, name):
+        v = self.raw(name)
+        if v is None:
+            return ()
+        return tuple(str(x) for x in v) if not isinstance(v, (str, bytes)) else (str(v),)
+
+    def item(self, name):
+        """The first item of a sequence tag, as Tags sharing these notes, or None."""
+        v = self.raw(name)
+        try:
+            return Tags(v[0], self.notes) if v is not None else None
+        except (TypeError, IndexError):
+            return None
+
+
+def _first(v):
+    try:
+        return v[0] if not isinstance(v, (str, bytes)) and hasattr(v, "__getitem__") else v
+    except (IndexError, TypeError):
+        return v
+
+
+def _group(tags, frame, seq):
+    """The first item of functional-group sequence ``seq`` for ``frame`` (per-frame, then shared)."""
+    per = tags.raw("PerFrameFunctionalGroupsSequence")
+    if per is not None and frame is not None:
+        try:
+            g = Tags(per[frame], tags.notes).item(seq)
+        except (IndexError, TypeError):
+            g = None
+        if g is not None:
+            return g
+    shared = tags.item("SharedFunctionalGroupsSequence")
+    return shared.item(seq) if shared is not None else None
+
+
+@dataclass
+class Geometry:
+    """What a loader needs from a header, every field usable whatever the file held."""
+
+    rows: int
+    cols: int
+    frames: int
+    samples: int
+    bits_allocated: int
+    photometric: str
+    modality: str
+    pixel_spacing: tuple = (1.0, 1.0)
+    orientation: tuple | None = None
+    position: tuple | None = None
+    slice_thickness: float | None = None
+    slope: float = 1.0
+    intercept: float = 0.0
+    rescale_given: bool = False
+    window: tuple | None = None          # (center, width)
+    frame_offsets: tuple | None = None   # RT dose: z offsets of the frames
+    notes: list = field(default_factory=list)
+
+    @property
+    def pixel_bytes(self):
+        """Bytes the decoded pixels take (what the memory guard checks before decoding)."""
+        return self.rows * self.cols * max(self.frames, 1) * max(self.samples, 1) * max(self.bits_allocated // 8, 1)
+
+    @classmethod
+    def read(cls, ds, frame=None):
+        t = Tags(ds)
+        g = cls(rows=t.int("Rows", 0), cols=t.int("Columns", 0), frames=max(t.int("NumberOfFrames", 1), 1),
+                samples=max(t.int("SamplesPerPixel", 1), 1), bits_allocated=t.int("BitsAllocated", 16),
+                photometric=t.str("PhotometricInterpretation", "MONOCHROME2").upper(),
+                modality=t.str("Modality").upper(), notes=t.notes)
+        measures = _group(t, frame, "PixelMeasuresSequence")
+        spacing = (measures.floats("PixelSpacing", 2) if measures else None) or t.floats("PixelSpacing", 2) \
+            or t.floats("ImagerPixelSpacing", 2)
+        if spacing is None or min(spacing) <= 0:
+            g.notes.append("no PixelSpacing: 1 mm assumed")
+        else:
+            g.pixel_spacing = spacing
+        thick = measures.float("SliceThickness", None) if measures else None
+        thick = thick if thick is not None else t.float("SliceThickness", None)
+        g.slice_thickness = thick if thick and thick > 0 else None
+        plane = _group(t, frame, "PlaneOrientationSequence")
+        orient = (plane.floats("ImageOrientationPatient", 6) if plane else None) or t.floats("ImageOrientationPatient", 6)
+        if orient is not None and sum(x * x for x in orient) > 1e-6:
+            g.orientation = tuple(round(x, 3) for x in orient)
+        pos = _group(t, frame, "PlanePositionSequence")
+        g.position = (pos.floats("ImagePositionPatient", 3) if pos else None) or t.floats("ImagePositionPatient", 3)
+        g.slope, g.intercept, g.rescale_given = _rescale(t, frame)
+        if g.modality == "RTDOSE":
+            g.slope, g.intercept, g.rescale_given = t.float("DoseGridScaling", 1.0), 0.0, True
+            offsets = t.raw("GridFrameOffsetVector")
+            if offsets is not None and g.frames > 1:
+                g.frame_offsets = t.floats("GridFrameOffsetVector", g.frames)
+        c, w = t.float("WindowCenter", None, say=False), t.float("WindowWidth", None, say=False)
+        if c is not None and w is not None and w > 0:
+            g.window = (c, w)
+        return g
+
+
+def _rescale(t, frame):
+    """(slope, intercept, given): per-frame or shared functional groups first, then top level."""
+    trans = _group(t, frame, "PixelValueTransformationSequence")
+    for src in (trans, t):
+        if src is not None and (src.raw("RescaleSlope") is not None or src.raw("RescaleIntercept") is not None):
+            slope = src.float("RescaleSlope", 1.0)
+            if slope == 0 or slope != slope:
+                t.notes.append("RescaleSlope 0: 1 assumed")
+                slope = 1.0
+            return slope, src.float("RescaleIntercept", 0.0), True
+    return 1.0, 0.0, False
