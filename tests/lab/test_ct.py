@@ -56,12 +56,13 @@ def test_cli_writes_dicom_series(tmp_path, capsys):
     for k in ("psnr_noisy", "psnr_denoised", "ssim_noisy", "ssim_denoised"):
         assert k in final
     assert set(final["baselines"]) == {"total variation", "bilateral", "wavelet", "non-local means"}
-    files = sorted((tmp_path / "denoised").glob("*.dcm"))
-    assert len(files) == 16
+    files = sorted((tmp_path / "denoised").rglob("*.dcm"))
+    assert len(files) == 16 and len({f.parent for f in files}) == 1
     src = CTExperiment(CTExperiment.preset_config("quick"))
     ds = pydicom.dcmread(files[0])
     orig = pydicom.dcmread(src.slices.series[0].slices[0].path)
-    assert ds.SeriesInstanceUID != orig.SeriesInstanceUID and ds.StudyInstanceUID != orig.StudyInstanceUID
+    assert ds.SeriesInstanceUID != orig.SeriesInstanceUID and ds.StudyInstanceUID == orig.StudyInstanceUID
+    assert ds.SourceImageSequence[0].ReferencedSOPInstanceUID == orig.SOPInstanceUID
     assert list(ds.ImageType)[:2] == ["DERIVED", "SECONDARY"] and "NumPy Lab" in ds.SeriesDescription
     assert ds.ImagePositionPatient == orig.ImagePositionPatient and ds.PixelSpacing == orig.PixelSpacing
     assert ds.PatientID == orig.PatientID
@@ -69,12 +70,51 @@ def test_cli_writes_dicom_series(tmp_path, capsys):
     assert hu.shape == (256, 256) and -1100 < hu.mean() < 0
 
 
-def test_real_chest_slices_split_by_patient(shared_data):
+def _check_one_derived_series_per_source(e, out):
+    """Export, then read back with pydicom and with SimpleITK's series reader: one derived series per
+    source series, each with its source's study, patient, frame of reference and geometry."""
+    import SimpleITK as sitk
+
+    from lab.export.dicom_series import write_denoised_series
+    files = write_denoised_series(e, out)
+    assert len(files) == sum(len(s.slices) for s in e.slices.series)
+    folders = sorted({f.parent for f in files})
+    assert len(folders) == len(e.slices.series)
+    seen_series = set()
+    for folder, src in zip(folders, e.slices.series):
+        ids = sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(folder))
+        assert len(ids) == 1  # one series per folder, as a real series reader sees it
+        names = sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(folder), ids[0])
+        reader = sitk.ImageSeriesReader()
+        reader.SetFileNames(names)
+        img = reader.Execute()
+        assert img.GetSize() == (src.cols, src.rows, len(src.slices))
+        orig = pydicom.dcmread(src.slices[0].path)
+        for k, name in enumerate(names):
+            ds = pydicom.dcmread(name)
+            o = pydicom.dcmread(src.slices[k].path) if k else orig
+            for tag in ("StudyInstanceUID", "PatientID", "PatientName", "FrameOfReferenceUID",
+                        "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"):
+                assert ds.get(tag) == o.get(tag), tag
+            assert ds.SourceImageSequence[0].ReferencedSOPInstanceUID == o.SOPInstanceUID
+            assert list(ds.ImageType)[0] == "DERIVED"
+            seen_series.add(ds.SeriesInstanceUID)
+        assert np.allclose(img.GetSpacing()[:2], [float(x) for x in reversed(orig.PixelSpacing)])
+    assert len(seen_series) == len(e.slices.series)
+
+
+def test_real_chest_slices_split_by_patient(shared_data, tmp_path):
     e = CTExperiment(CTExperiment.preset_config("quick", data=str(shared_data / "dicom" / "chest-ct-axial")))
+    _check_one_derived_series_per_source(e, tmp_path)
     test_patients = {e.slices.series[v].patient for v, _ in e.slices.test_ids}
     train_patients = {e.slices.series[v].patient for v, _ in e.slices.train_ids}
     assert len(test_patients) == 3 and not test_patients & train_patients
     assert e.slices.hu[0].min() >= -1100  # padding (-3024 / -2048) replaced by air
+
+
+def test_real_series_export_keeps_geometry(shared_data, tmp_path):
+    e = CTExperiment(CTExperiment.preset_config("quick", data=str(shared_data / "dicom" / "lung-ct-a0001")))
+    _check_one_derived_series_per_source(e, tmp_path)
 
 
 def test_exported_hu_round_trips_within_one_unit(tmp_path):
@@ -124,4 +164,4 @@ def test_pydicom_ct_slice_alone_works(tmp_path, capsys):
     assert main(["run", "ct", "--preset", "quick", "--steps", "2", "--data", path, "--out", str(tmp_path)]) == 0
     final = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert final["test_slices"] == 1 and final["train_slices"] == 1
-    assert len(list((tmp_path / "denoised").glob("*.dcm"))) == 1
+    assert len(list((tmp_path / "denoised").rglob("*.dcm"))) == 1
