@@ -155,7 +155,9 @@ def decode(ds, path, g):
             break
         except MemoryError:
             raise Refused("not enough memory to decode") from None
-        except Exception as e:  # noqa: BLE001 — decoders raise many types; we try the next one
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as e:  # noqa: BLE001 — decoders raise many types (a Rust panic is a BaseException)
             errors.append(why(e))
     else:
         if "gdcm" in decoder.available_plugins:

@@ -5,6 +5,8 @@ dimension, then the data in big-endian order. https://yann.lecun.com/exdb/mnist/
 """
 
 import gzip
+import io
+import math
 import zlib
 from pathlib import Path
 
@@ -16,11 +18,28 @@ IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x
 MAX_ELEMENTS = 2_000_000_000  # refuse headers that claim absurd sizes before allocating
 
 
+MAX_BYTES = 1 << 31  # a gzip stream that inflates past this is refused (a decompression bomb)
+
+
+def _inflate(raw):
+    out = []
+    with gzip.GzipFile(fileobj=io.BytesIO(raw)) as f:
+        total = 0
+        while chunk := f.read(1 << 24):
+            total += len(chunk)
+            if total > MAX_BYTES:
+                raise DataError(f"inflates to more than {MAX_BYTES >> 30} GiB; refusing to decompress it")
+            out.append(chunk)
+    return b"".join(out)
+
+
 def _read_bytes(path):
     raw = read_input(path, "an IDX file")
     if raw[:2] == b"\x1f\x8b":
         try:
-            raw = gzip.decompress(raw)
+            raw = _inflate(raw)
+        except DataError as e:
+            raise DataError(f"{path}: the gzip stream {e}") from None
         except EOFError:
             raise DataError(f"{path}: the gzip stream is truncated (the download was probably cut short)") from None
         except (OSError, zlib.error) as e:
@@ -37,14 +56,14 @@ def read_idx(path):
         raise DataError(f"{path}: wrong magic number {raw[:4].hex()} (an IDX file starts with "
                         f"00 00, a type code in {[hex(t) for t in IDX_TYPES]} and a dimension count)")
     ndim = raw[3]
-    if ndim == 0:
-        raise DataError(f"{path}: the header declares 0 dimensions")
+    if not 1 <= ndim <= 8:
+        raise DataError(f"{path}: the header declares {ndim} dimensions (an IDX file has 1 to 8)")
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise DataError(f"{path}: truncated inside the header ({len(raw)} bytes, header needs {header})")
     shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=ndim, offset=4))
     dtype = np.dtype(IDX_TYPES[raw[2]])
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)  # Python integers: a lying header cannot overflow it
     if count > MAX_ELEMENTS:
         raise DataError(f"{path}: the header claims {' x '.join(map(str, shape))} elements; refusing to allocate")
     need = header + count * dtype.itemsize

@@ -8,6 +8,7 @@ names the file and the codec, the helper is restarted for the next file, and the
 
 import atexit
 import multiprocessing as mp
+import os
 import signal
 import threading
 
@@ -101,6 +102,15 @@ class DecoderProcess:
 
 
 _shared = None
+
+
+def _forget_in_child():
+    global _shared
+    _shared = None  # a forked child starts its own helper; the parent's pipe stays the parent's
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def shared_decoder():
