@@ -54,8 +54,9 @@ def main(argv=None):
             print(f"error: no preset {args.preset!r}; presets: {', '.join(tab.experiment_cls.presets)}", file=sys.stderr)
             return 2
         tab.preset_box.setCurrentText(args.preset)
-    if args.data and not tab.open_data(args.data):
-        print(f"error: {tab.message.label.text()}", file=sys.stderr)
+    if args.data:
+        tab.session.failed.connect(lambda message: print(f"error: {message}", file=sys.stderr))
+        tab.open_data(args.data)
     if args.screenshot:
         win.resize(1500, 920)  # the same picture whatever size the window was left at
     win.show()
@@ -63,6 +64,7 @@ def main(argv=None):
     exit_code = 0
     if args.screenshot:
         def shoot():
+            tab.session.wait_ready(300_000)  # the data are read in the loader's thread
             app.processEvents()
             ok = win.grab().save(args.screenshot)
             if not ok:

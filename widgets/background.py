@@ -6,6 +6,8 @@ import traceback
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from lab.errors import DataError
+
 
 class _Relay(QObject):
     done = Signal(int, object, str)  # serial, result, error message ("" when it worked)
@@ -19,6 +21,8 @@ class _Task(QRunnable):
     def run(self):
         try:
             result, error = self.fn(*self.args), ""
+        except DataError as e:  # a file the user chose: its message names it and says why
+            result, error = None, str(e)
         except Exception as e:  # noqa: BLE001 — reported to the GUI, never raised in a pool thread
             traceback.print_exc()
             result, error = None, f"{type(e).__name__}: {e}"

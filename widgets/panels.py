@@ -34,6 +34,41 @@ class MessageBar(QWidget):
         self.show()
 
 
+class LoadBar(QWidget):
+    """What is being read, a progress bar (busy when the total is unknown) and Cancel; hidden otherwise."""
+
+    cancel_clicked = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 2, 6, 2)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(260)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setToolTip("Stop reading; the run you had is kept")
+        self.cancel.clicked.connect(self.cancel_clicked.emit)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.cancel)
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.setStyleSheet("LoadBar { background: #e8eef7; border-radius: 4px; }")
+        self.hide()
+
+    def begin(self, what):
+        self.label.setText(what + "…")
+        self.bar.setRange(0, 0)  # busy until the first count arrives
+        self.show()
+
+    def set_progress(self, done, total, what):
+        if what:
+            self.label.setText(f"{what[:1].upper()}{what[1:]}… {done} of {total}" if total else what + "…")
+        if total:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+
+
 def format_duration(s):
     s = int(s)
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"

@@ -4,15 +4,20 @@ It owns the life cycle every tab shares: ``replace`` (stop, join, build or adopt
 hand it to the worker), and the start / step / reset policy: a run that has not taken a step
 yet is rebuilt from the form's settings before it starts; a run that has taken steps keeps its
 settings until Reset. Tabs connect to its signals and only draw.
+
+Building an experiment reads its data, so it happens in the loader's thread (``widgets.loader``),
+never on the GUI thread: ``replace(config)`` returns at once, ``loading``/``load_progress`` say what is
+being read, and ``replaced`` (or ``failed``) follows. A Start or Step asked for meanwhile waits for
+the new experiment and then runs.
 """
 
 import contextlib
 
 from PySide6.QtCore import QObject, Signal
 
-from lab.errors import DataError
 from lab.experiments.base import config_to_dict
 
+from .loader import Loader
 from .worker import ExperimentWorker
 
 
@@ -21,6 +26,8 @@ class RunSession(QObject):
     frame = Signal(object)      # a Frame from the worker
     state_changed = Signal(str)  # "running", "paused", "idle"
     failed = Signal(str)        # a message for the user: a run failed, or settings were refused
+    loading = Signal(str)       # what is being read ("" when reading ended, however it ended)
+    load_progress = Signal(int, int, str)  # done, total, what
 
     def __init__(self, experiment_cls, parent=None):
         super().__init__(parent)
@@ -31,22 +38,92 @@ class RunSession(QObject):
         self.worker.state_changed.connect(self.state_changed)
         self.worker.failed.connect(
             lambda msg: self.failed.emit(f"{msg}. The run stopped; export, checkpoint and Reset still work."))
+        self.loader = Loader(self)
+        self.loader.started.connect(self.loading)
+        self.loader.progress.connect(self.load_progress)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_load_failed)
+        self.loader.cancelled.connect(self._on_load_cancelled)
+        self._queued = None       # an action asked for while loading
+        self._after = None        # the caller's follow-up for the current load
 
     # ------------------------------------------------------------------ the experiment
-    def replace(self, what):
+    @property
+    def busy(self):
+        """An experiment is being built (its data read) in the loader's thread."""
+        return self.loader.busy
+
+    def replace(self, what, what_label=None, then=None):
         """Stop the run (joining the worker) and replace its experiment by ``what``: an experiment
-        object, or a config to build one from. Bad settings or data keep the old experiment and
-        emit ``failed`` with the reason; returns whether the experiment was replaced."""
+        object (adopted now), a config or a callable returning an experiment (built in the loader's
+        thread). Bad settings or data keep the old experiment and emit ``failed`` with the reason.
+        ``then(ok)`` is called when it is decided. Returns True when adopted or started."""
         self.worker.stop(wait_ms=10_000)
-        try:
-            exp = what if isinstance(what, self.experiment_cls) else self.experiment_cls(what)
-        except (DataError, ValueError, OSError) as e:
-            kept = " The previous run is kept." if self.experiment is not None else ""
-            self.failed.emit(f"Could not use these settings: {e}.{kept}")
-            return False
+        self._queued = None
+        if isinstance(what, self.experiment_cls):
+            self._adopt(what)
+            if then is not None:
+                then(True)
+            return True
+        factory = what if callable(what) else (lambda cfg=what: self.experiment_cls(cfg))
+        self._after = then
+        label = what_label or _describe(what, self.experiment_cls)
+        self.loader.load(factory, label)
+        return True
+
+    def cancel_load(self):
+        self.loader.cancel()
+
+    def wait_ready(self, timeout_ms=60_000):
+        """Process events until no experiment is being built (for tests and the app's flags)."""
+        from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
+        deadline = QDeadlineTimer(timeout_ms)
+        while self.busy and not deadline.hasExpired():
+            QCoreApplication.processEvents(QEventLoop.AllEvents, 20)
+        QCoreApplication.processEvents()
+        return not self.busy
+
+    def _adopt(self, exp):
         self.experiment = exp
         self.worker.set_experiment(exp)
         self.replaced.emit(exp)
+
+    def _on_loaded(self, exp):
+        self.loading.emit("")
+        if not isinstance(exp, self.experiment_cls):
+            self._on_load_failed(f"{type(exp).__name__} is not a {self.experiment_cls.title} experiment")
+            return
+        self._adopt(exp)
+        self._finish(True)
+
+    def _on_load_failed(self, message):
+        self.loading.emit("")
+        kept = " The previous run is kept." if self.experiment is not None else ""
+        self.failed.emit(f"Could not use these settings: {message}.{kept}")
+        self._finish(False)
+
+    def _on_load_cancelled(self, message):
+        self.loading.emit("")
+        kept = " The previous run is kept." if self.experiment is not None else ""
+        self.failed.emit(f"{message[:1].upper()}{message[1:]}.{kept}")
+        self._finish(False)
+
+    def _finish(self, ok):
+        after, self._after = self._after, None
+        queued, self._queued = self._queued, None
+        if after is not None:
+            after(ok)
+        if ok and queued is not None:
+            queued()
+
+    def _when_ready(self, action):
+        """Run ``action`` now, or once the experiment being built is there."""
+        if self.busy:
+            self._queued = action
+            return True
+        if self.experiment is None:
+            return False
+        action()
         return True
 
     def differs(self, config):
@@ -70,19 +147,29 @@ class RunSession(QObject):
 
     def start(self, config=None):
         """Start (rebuilding a fresh run from ``config`` when it differs), or resume."""
+        if self.busy:
+            return self._when_ready(lambda: self.start())
         if self.worker.is_running:
             self.worker.resume()
             return True
-        if not self._apply_if_fresh(config):
+        if self.experiment is None:
             return False
+        if self._needs_rebuild(config):
+            self.replace(config)
+            self._queued = self.worker.start
+            return True
         self.worker.start()
         return True
 
     def step(self, config=None):
-        if self.worker.state == "running":
+        if self.busy:
+            return self._when_ready(lambda: self.step())
+        if self.worker.state == "running" or self.experiment is None:
             return False
-        if not self.worker.is_running and not self._apply_if_fresh(config):
-            return False
+        if not self.worker.is_running and self._needs_rebuild(config):
+            self.replace(config)
+            self._queued = self.worker.step
+            return True
         self.worker.step()
         return True
 
@@ -96,20 +183,25 @@ class RunSession(QObject):
         self.worker.pause()
 
     def stop(self):
+        self._queued = None
         self.worker.stop()
 
     def run_steps(self, n, then="stop"):
-        self.worker.run_steps(n, then=then)
+        return self._when_ready(lambda: self.worker.run_steps(n, then=then))
 
     def reset(self, config):
         """A new run from ``config`` (Reset)."""
         return self.replace(config)
 
     def shutdown(self, wait_ms=10_000):
-        """Stop and join the worker (the window is closing)."""
-        return self.worker.stop(wait_ms=wait_ms)
+        """Cancel any read and stop and join the worker (the window is closing)."""
+        self._queued = self._after = None
+        return self.loader.shutdown(wait_ms) & self.worker.stop(wait_ms=wait_ms)
 
-    def _apply_if_fresh(self, config):
-        if self.experiment.steps_done == 0 and self.differs(config):
-            return self.replace(config)
-        return True
+    def _needs_rebuild(self, config):
+        return self.experiment.steps_done == 0 and self.differs(config)
+
+
+def _describe(what, experiment_cls):
+    data = getattr(what, "data", "") if not callable(what) else ""
+    return f"{experiment_cls.title}: reading {data}" if data else f"{experiment_cls.title}: preparing the data"

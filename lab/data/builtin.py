@@ -4,6 +4,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..progress import tick
 from .image_set import ImageSet
 
 
@@ -99,9 +100,10 @@ def demo_gifs_folder(per_class=100, seed=0):
         return root
     rng = np.random.default_rng(seed)
     photos = [_photo(n) for n in GIF_PHOTOS]
-    for kind in ("horizontal", "vertical"):
+    for c, kind in enumerate(("horizontal", "vertical")):
         (root / kind).mkdir(parents=True, exist_ok=True)
         for i in range(per_class):
+            tick(c * per_class + i, 2 * per_class, "generating the built-in GIFs (first launch only)")
             clip = make_demo_clip(kind, photos[int(rng.integers(len(photos)))], rng)
             pils = [Image.fromarray((f * 255 + 0.5).astype(np.uint8), "L") for f in clip]
             with atomic_path(root / kind / f"{kind}-{i:02d}.gif") as tmp:

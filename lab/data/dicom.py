@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 
-from ..errors import Cancelled, DataError
+from ..errors import DataError
+from ..progress import tick
 from .dicom_read import Refused, quiet, read_image
 from .dicom_tags import Tags
 from .outcome import Outcome, outcomes_report
@@ -123,15 +124,17 @@ def list_files(folder):
     return sorted(files)
 
 
-def scan_folder(folder, progress=None, cancelled=None):
+def scan_folder(folder):
     """Read every file below ``folder`` once: (list of Series, list of Outcome, one per file).
-    ``progress(done, total)`` is called after each file; ``cancelled()`` is asked before each and
-    raises Cancelled when it says so."""
+    Reports progress per file (``lab.progress.tick``), where the caller can also cancel. A folder
+    read before and unchanged since (same files, sizes and times) is not read again."""
     files = list_files(folder)
+    sig = _signature(folder, files)
+    if sig is not None and sig == _last_scan[0]:
+        return list(_last_scan[1]), list(_last_scan[2])
     groups, outcomes, info = {}, [], {}
     for n, f in enumerate(files):
-        if cancelled is not None and cancelled():
-            raise Cancelled(f"reading {folder} cancelled after {n} of {len(files)} files")
+        tick(n, len(files), f"reading {Path(folder).name}")
         try:
             key, entries, image = _entry(f)
         except Refused as e:
@@ -142,12 +145,24 @@ def scan_folder(folder, progress=None, cancelled=None):
             groups.setdefault(key, []).extend(entries)
             info.setdefault(key, image)
             outcomes.append(Outcome(str(f), "loaded", "; ".join(image.warnings)))
-        if progress is not None:
-            progress(n + 1, len(files))
+    tick(len(files), len(files), f"reading {Path(folder).name}")
     with quiet():
         series = [_make_series(key, slices, info[key]) for key, slices in groups.items()]
     series.sort(key=lambda s: (not s.trainable, s.description, s.uid))
-    return series, outcomes
+    _last_scan[:] = [sig, series, outcomes]
+    return list(series), list(outcomes)
+
+
+_last_scan = [None, None, None]  # (signature, series, outcomes) of the newest folder read
+
+
+def _signature(folder, files):
+    """What identifies a folder's content without reading it: names, sizes and modification times."""
+    try:
+        return (str(Path(folder).resolve()),
+                tuple((str(f), st.st_size, st.st_mtime_ns) for f in files for st in [f.stat()]))
+    except OSError:
+        return None
 
 
 def _entry(f):
@@ -253,10 +268,10 @@ def series_report(s, with_range=True):
     return rep
 
 
-def inspect_dicom(path, progress=None, cancelled=None):
+def inspect_dicom(path):
     """JSON-able report for ``python -m lab inspect``: the series, and every file as loaded, skipped
     or refused with its reason; ok when at least one image loaded."""
-    series, outcomes = scan_folder(path, progress, cancelled)
+    series, outcomes = scan_folder(path)
     rep = {"path": str(path), "kind": "dicom", "series": [series_report(s) for s in series],
            **outcomes_report(outcomes)}
     return rep, bool(series)

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import DataError
+from ..progress import tick
 from .outcome import Outcome, outcomes_report
 
 MAX_PIXELS = 4096 * 4096      # logical screen larger than this: refuse before decoding
@@ -99,9 +100,13 @@ def load_gif_folder(folder, n_frames=3, size=100, color=False):
         raise DataError(f"{folder}: no such folder (a GIF dataset is a folder with one subfolder per class)")
     class_dirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     clips, labels, files, classes, skipped, notes = [], [], [], [], [], []
-    for d in class_dirs:
+    listed = [(d, sorted(p for p in d.rglob("*") if p.is_file() and not p.name.startswith("."))) for d in class_dirs]
+    total, done = sum(len(fs) for _, fs in listed), 0
+    for d, class_files in listed:
         got = 0
-        for f in sorted(p for p in d.rglob("*") if p.is_file()):
+        for f in class_files:
+            tick(done, total, f"reading {folder.name}")
+            done += 1
             try:
                 clip = read_gif(f, n_frames, size, color)
             except GifError as e:

@@ -6,6 +6,7 @@ in realistic Hounsfield units."""
 import numpy as np
 
 from ..export.atomic import atomic_path
+from ..progress import tick
 from .builtin import cache_dir
 
 PHANTOM_VERSION = "ct-phantom-v2"
@@ -65,6 +66,7 @@ def ct_phantom_folder(n_slices=16, size=256, spacing_mm=1.4, thickness_mm=5.0):
     series = generate_uid(entropy_srcs=[tag, "series"])
     frame = generate_uid(entropy_srcs=[tag, "frame"])
     for k in range(n_slices):
+        tick(k, n_slices, "generating the built-in CT phantom (first launch only)")
         hu = phantom_slice(k / max(1, n_slices - 1), size, np.random.default_rng([7, k]))
         stored = np.clip(np.round(hu + 1024), 0, 4095).astype(np.uint16)
         meta = FileMetaDataset()

@@ -17,6 +17,7 @@ def open_tab(qtbot, tmp_path):
         tab = win.page(name)  # a tab, or a page of a grouped tab
         tab.controls.show_config(config)
         assert tab.session.replace(config)
+        assert tab.session.wait_ready() and tab.experiment is not None  # built in the loader's thread
         assert win.show_tab(name) is tab  # shown after the test's experiment exists: the default is never built
         windows.append(win)
         return win

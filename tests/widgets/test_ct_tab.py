@@ -1,6 +1,7 @@
 import pytest
 
 from lab.experiments.ct import CTExperiment
+from tab_helpers import opened
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_junk_folder_keeps_the_run(window, tmp_path):
     tab = window.tab_by_name["ct"]
     before = tab.experiment
     (tmp_path / "junk.dcm").write_bytes(b"nothing")
-    assert not tab.open_data(str(tmp_path))
+    assert not opened(tab, str(tmp_path))
     assert tab.experiment is before and "no image series found" in tab.message.label.text()
 
 
@@ -38,9 +39,10 @@ def test_drag_changes_window_and_series_picker(window, shared_data):
     c, w = tab.centre.value(), tab.width.value()
     tab._drag_window(10, -5)
     assert tab.width.value() == w + 40 and tab.centre.value() == c + 20
-    assert tab.open_data(str(shared_data / "dicom" / "lung-ct-a0002"))
+    assert opened(tab, str(shared_data / "dicom" / "lung-ct-a0002"))
     assert tab.series_box.count() == 2
     other = 1 - tab.series_box.currentIndex()
     uid = tab.series_box.itemData(other)
     tab._on_series_chosen(other)
+    assert tab.session.wait_ready()
     assert tab.experiment.slices.series[0].uid == uid and len(tab.experiment.slices.hu[0]) == 10

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from lab.experiments.zca import ZCAExperiment
+from tab_helpers import exported, opened
 
 
 @pytest.fixture
@@ -59,6 +60,7 @@ def test_classifier_runs_and_reset_keeps_previous_curves(qtbot, window):
     assert tab.classifier.confusion.current.sum() == 100
     tab.preset_box.setCurrentText("no-whitening")
     tab.reset()
+    assert tab.session.wait_ready()
     refs = [r.name() for r in tab.classifier.acc_plot.references]
     assert any("previous: default, whitened" in n for n in refs)
 
@@ -67,16 +69,16 @@ def test_csv_for_eigen_views_and_bad_csv(window, tmp_path):
     tab = window.tab_by_name["eigen"]
     p = tmp_path / "t.csv"
     p.write_text("a,b,c,kind\n" + "\n".join(f"{i},{2 * i + (i % 3)},{i % 5},{'xy'[i % 2]}" for i in range(30)))
-    assert tab.open_data(str(p))
+    assert opened(tab, str(p))
     assert set(tab.eigen.features()) == {"a", "b"} and len(tab.basis.scatter.scatters) == 2
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,zz\n2,3\n3,4\n")
-    assert not tab.open_data(str(bad))
+    assert not opened(tab, str(bad))
     assert "bad.csv" in tab.message.label.text() and tab.eigen.source == str(p)
 
 
 def test_export_all(window, tmp_path):
     tab = window.tab_by_name["eigen"]
-    names = {p.name for p in tab.export_all(str(tmp_path))}
+    names = {p.name for p in exported(tab, str(tmp_path))}
     assert {"data-and-its-eigenvectors.png", "data-and-its-eigenvectors.svg", "covariance-ours.png",
             "config.json"} <= names

@@ -2,6 +2,7 @@ import pytest
 
 from lab.experiments.forecast import ForecastExperiment
 from lab.stats.month_models import MODEL_NAMES
+from tab_helpers import exported, opened
 
 
 @pytest.fixture
@@ -27,17 +28,17 @@ def test_export_and_bad_csv(qtbot, window, tmp_path):
     tab = window.tab_by_name["forecast"]
     tab.run_steps(2)
     qtbot.waitUntil(lambda: tab.session.state == "idle" and tab.last_frame_step == 2, timeout=20_000)
-    names = {p.name for p in tab.export_all(str(tmp_path / "out"))}
+    names = {p.name for p in exported(tab, str(tmp_path / "out"))}
     assert {"forecast-totals.csv", "forecast-summary.png", "forecast-summary.svg", "config.json",
             "simulated-year-totals.png", "p-target-95-interval-shaded.csv"} <= names
     bad = tmp_path / "bad.csv"
     bad.write_text("x\n1\n2\nthree\n")
-    assert not tab.open_data(str(bad))
+    assert not opened(tab, str(bad))
     assert "bad.csv" in tab.message.label.text() and tab.experiment.steps_done == 2  # the run is kept
 
 
 def test_article_series(window, shared_data):
     tab = window.tab_by_name["forecast"]
     tab.preset_box.setCurrentText("seed-2015")
-    assert tab.open_data(str(shared_data / "forecast" / "monthly-units.csv"))
+    assert opened(tab, str(shared_data / "forecast" / "monthly-units.csv"))
     assert tab.experiment.ytd == pytest.approx(141.7054, abs=1e-3) and "needs 44.29 more" in tab.summary.text()

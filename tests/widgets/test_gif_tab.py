@@ -3,6 +3,7 @@ import pytest
 from PIL import Image
 
 from lab.experiments.gif import GIFExperiment
+from tab_helpers import opened
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_gif_tab_runs_bptt_then_dni_on_one_plot(qtbot, window):
     assert "test accuracy" in tab.summary.text()
     tab.form.widget("mode").setCurrentText("dni")
     tab.reset()
-    assert tab.experiment.config.mode == "dni"
+    assert tab.session.wait_ready() and tab.experiment.config.mode == "dni"
     assert any("previous: bptt" in r.name() for r in tab.cost_plot.references)
     tab.run_steps(2)
     qtbot.waitUntil(lambda: tab.worker.state == "idle" and tab.last_frame_step == 2, timeout=30_000)
@@ -50,5 +51,5 @@ def test_bad_gif_folder_keeps_the_run(window, tmp_path):
     bad = tmp_path / "onlyone"
     (bad / "a").mkdir(parents=True)
     (bad / "a" / "x.gif").write_bytes(b"GIF89a broken")
-    assert not tab.open_data(str(bad))
+    assert not opened(tab, str(bad))
     assert tab.experiment is before and "at least two class subfolders" in tab.message.label.text()

@@ -6,6 +6,7 @@ import pytest
 from lab.experiments.online_regression import OnlineRegressionExperiment
 from lab.experiments.optimizers.race import RaceExperiment
 from lab.experiments.regularization import CASES, RegularizationExperiment
+from tab_helpers import exported
 
 
 def test_pages_and_menus_act_on_the_page_in_front(open_tab):
@@ -15,6 +16,7 @@ def test_pages_and_menus_act_on_the_page_in_front(open_tab):
                                                          "Online vs batch regression"]
     assert win.current_page() is group.page_by_name["regularization"]
     group.show_page("online-regression")
+    assert win.current_page().session.wait_ready()
     assert win.current_page().experiment.name == "online-regression"
 
 
@@ -34,7 +36,7 @@ def test_race_runs_with_a_chosen_subset(qtbot, open_tab, tmp_path):
     tab.surface_box.setCurrentText("saddle")
     qtbot.waitUntil(lambda: drawn("momentum") == 301 and tab.paths["momentum"].getData()[0][0] == -1.5,
                     timeout=20_000)
-    names = {p.name for p in tab.export_all(str(tmp_path))}
+    names = {p.name for p in exported(tab, str(tmp_path))}
     assert {"race.csv", "test-accuracy.png", "test-accuracy.csv", "config.json"} <= names
 
 

@@ -12,6 +12,7 @@ from lab.experiments.base import Experiment, Snapshot, config_field
 from lab.experiments.registry import register
 from widgets.plots import ImagePanel, LiveCurves
 from widgets.tabs.base import ExperimentTab
+from tab_helpers import exported
 
 
 @pytest.fixture
@@ -98,16 +99,17 @@ def test_recipe_tab_trains_draws_and_exports(recipe, qtbot, tmp_path):
     qtbot.addWidget(tab)
     assert tab.experiment is None          # nothing is built before the tab is shown or used
     tab.show()
+    assert tab.session.wait_ready()  # built in the loader's thread, off the GUI thread
     assert set(tab.form.editors) == {"seed", "lr", "steps"}  # the form comes from the config
     assert "50 points" in tab.data_label.text()
     tab.run_steps(20)
     qtbot.waitUntil(lambda: tab.session.state == "idle" and tab.last_frame_step == 20, timeout=10_000)
     assert tab.loss_plot.buffers["loss"].n == 20 and tab.residual.current.shape == (5, 10)
     assert abs(tab.experiment.w[0] - 3) < 0.5
-    names = {p.name for p in tab.export_all(str(tmp_path / "out"))}
+    names = {p.name for p in exported(tab, str(tmp_path / "out"))}
     assert {"loss.png", "loss.svg", "loss.csv", "residual.png", "config.json"} <= names
     tab.preset_box.setCurrentText("slow")   # a run that has taken steps keeps its settings until Reset
     assert tab.experiment.config.lr == pytest.approx(0.2)
     tab.reset()
-    assert tab.experiment.config.lr == pytest.approx(0.01) and tab.experiment.steps_done == 0
+    assert tab.session.wait_ready() and tab.experiment.config.lr == pytest.approx(0.01) and tab.experiment.steps_done == 0
     tab.shutdown()

@@ -11,14 +11,14 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from lab.errors import DataError
 from lab.experiments import load_checkpoint, save_checkpoint
 from lab.experiments.base import config_from_dict, config_to_dict
 from lab.export.tables import write_json
 
+from ..background import BackgroundCall
 from ..controls import ControlPanel, choose_data_path
 from ..figures import export_figure
-from ..panels import ExplanationPanel, ExportBox, MessageBar
+from ..panels import ExplanationPanel, ExportBox, LoadBar, MessageBar
 from ..session import RunSession
 
 
@@ -28,6 +28,7 @@ class ExperimentTab(QWidget):
     tab_title = None        # the tab's name in the window (default: the experiment's title)
     explanation = ""        # HTML for the "What you are seeing" panel
     status = Signal(str)    # for the main window's status bar
+    exported = Signal(list)  # every file an "Export all" wrote, once it is done
 
     def __init__(self, parent=None, settings=None):
         super().__init__(parent)
@@ -39,10 +40,15 @@ class ExperimentTab(QWidget):
         self.session.frame.connect(self._on_frame)
         self.session.state_changed.connect(self._on_state)
         self.session.failed.connect(self._on_failed)
+        self.session.loading.connect(self._on_loading)
+        self.session.load_progress.connect(lambda d, t, w: self.load_bar.set_progress(d, t, w))
 
         outer = QVBoxLayout(self)
         self.message = MessageBar()
         outer.addWidget(self.message)
+        self.load_bar = LoadBar()
+        self.load_bar.cancel_clicked.connect(self.session.cancel_load)
+        outer.addWidget(self.load_bar)
         split = QSplitter(Qt.Horizontal)
         outer.addWidget(split, 1)
 
@@ -64,6 +70,10 @@ class ExperimentTab(QWidget):
         self.export_box = ExportBox(self.settings.value("export/png_width", 1600))
         self.png_width = self.export_box.png_width
         self.export_box.export_clicked.connect(lambda: self.export_all())
+        self._export_call = BackgroundCall(self)
+        self._export_call.ready.connect(self._on_exported)
+        self._export_call.failed.connect(lambda msg: (self.message.show_message(f"Export failed: {msg}"),
+                                                      self.exported.emit([])))
         self.export_box.save_clicked.connect(lambda: self.save_checkpoint())
         self.export_box.load_clicked.connect(lambda: self.load_checkpoint())
         ll.addWidget(self.export_box)
@@ -93,13 +103,19 @@ class ExperimentTab(QWidget):
         return self.session.experiment
 
     def ensure_experiment(self):
-        """Build the experiment the form describes if there is none yet; False (with the reason
-        shown) when its data cannot be used."""
-        if self.experiment is None:
+        """Start building the experiment the form describes if there is none yet (its data are read
+        off the GUI thread). True when an experiment is there or on its way; False (with the reason
+        shown) when the form is invalid."""
+        if self.experiment is None and not self.session.busy:
             cfg = self.form_config()
             if cfg is not None:
                 self.session.replace(cfg)
-        return self.experiment is not None
+        return self.experiment is not None or self.session.busy
+
+    @property
+    def ready(self):
+        """An experiment is there and none is being built."""
+        return self.experiment is not None and not self.session.busy
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -156,7 +172,7 @@ class ExperimentTab(QWidget):
 
     def _fresh_config(self):
         """The form's config when it may still change the run (no step taken), else None."""
-        return self.form_config() if self.experiment.steps_done == 0 else None
+        return self.form_config() if self.experiment is None or self.experiment.steps_done == 0 else None
 
     def start(self):
         if self.ensure_experiment() and self.session.start(self._fresh_config()):
@@ -215,6 +231,13 @@ class ExperimentTab(QWidget):
             self.on_run_halted()
         self.status.emit(f"{self.experiment_cls.title}: {words} at step {self.last_frame_step}")
 
+    def _on_loading(self, what):
+        if what:
+            self.load_bar.begin(what)
+            self.status.emit(what + "…")
+        else:
+            self.load_bar.hide()
+
     def _on_failed(self, message):
         self.message.show_message(message)
         self.status.emit(f"{self.experiment_cls.title}: {message}")
@@ -233,6 +256,9 @@ class ExperimentTab(QWidget):
 
     def _on_form_changed(self):
         cfg = self.form_config()
+        if cfg is not None and self.session.busy:  # the newest settings win: read with them instead
+            self.session.replace(cfg)
+            return
         if self.experiment is None or not self.session.differs(cfg):
             return
         if self.session.fresh:
@@ -241,7 +267,8 @@ class ExperimentTab(QWidget):
             self.status.emit("Settings changed: press Reset (Ctrl+R) to start a run with them")
 
     def open_data(self, path=None):
-        """Choose a data file or folder (Ctrl+O) and start a fresh experiment on it."""
+        """Choose a data file or folder (Ctrl+O) and start a fresh experiment on it. The data are read
+        off the GUI thread: True when reading started; the banner says how it ended."""
         if path is None:
             start = self.settings.value(f"folders/{self.experiment_cls.name}", str(Path.home()))
             path = choose_data_path(self, start)
@@ -252,11 +279,12 @@ class ExperimentTab(QWidget):
         if cfg is None:
             return False
         cfg.data = str(path)
-        if not self.session.replace(cfg):
-            return False
-        self.form.set_config(cfg)
-        self.message.show_message(f"Loaded {path}", error=False)
-        return True
+
+        def done(ok):
+            if ok:
+                self.form.set_config(cfg)
+                self.message.show_message(f"Loaded {path}", error=False)
+        return self.session.replace(cfg, f"Reading {path}", then=done)
 
     # ------------------------------------------------------------------ export & checkpoints
     def _ask_folder(self, title):
@@ -267,8 +295,12 @@ class ExperimentTab(QWidget):
         return folder
 
     def export_all(self, folder=None):
-        """Every figure (PNG/SVG/CSV), the experiment's own files and config.json."""
-        if not self.ensure_experiment():
+        """Every figure (PNG/SVG/CSV, drawn here: they render widgets), then config.json and the
+        experiment's own files (DICOM series, tables; written off the GUI thread, holding the worker
+        between steps). Returns the figure files; ``exported`` brings every file when it is done."""
+        if not self.ready:
+            if self.session.busy:
+                self.message.show_message("The data are still being read: export when they are loaded.")
             return []
         folder = folder or self._ask_folder("Export all figures to")
         if not folder:
@@ -278,15 +310,31 @@ class ExperimentTab(QWidget):
         try:
             for w in self.figures():
                 written += export_figure(w, folder, width=self.png_width.value())
-            with self.session.locked() as exp:
-                write_json(Path(folder) / "config.json", config_to_dict(exp.config))
-                written.append(Path(folder) / "config.json")
-                written += exp.export_files(folder)
         except OSError as e:
             self.message.show_message(f"Export to {folder} failed: {e.strerror or e}. Nothing else was changed.")
+            self.exported.emit(written)
             return written
-        self.message.show_message(f"Exported {len(written)} files to {folder}", error=False)
+        self.message.show_message(f"Exported {len(written)} figures to {folder}; writing the run's files…", error=False)
+        self._export_call.request(self._export_run_files, self.session, Path(folder), written)
         return written
+
+    @staticmethod
+    def _export_run_files(session, folder, written):  # runs in a pool thread
+        try:
+            with session.locked() as exp:
+                write_json(folder / "config.json", config_to_dict(exp.config))
+                return written + [folder / "config.json"] + list(exp.export_files(folder)), ""
+        except OSError as e:
+            return written, f"Export to {folder} failed: {e.strerror or e}. The figures were written; nothing else."
+
+    def _on_exported(self, result):
+        written, error = result
+        if error:
+            self.message.show_message(error)
+        else:
+            self.message.show_message(f"Exported {len(written)} files to {written[-1].parent if written else ''}",
+                                      error=False)
+        self.exported.emit(written)
 
     def save_checkpoint(self, path=None):
         if not self.ensure_experiment():
@@ -308,18 +356,18 @@ class ExperimentTab(QWidget):
         return p
 
     def load_checkpoint(self, path=None):
+        """Read a checkpoint (off the GUI thread) and continue from it; True when reading started."""
         if path is None:
             start = self.settings.value("folders/export", str(Path.home()))
             path, _ = QFileDialog.getOpenFileName(self, "Load checkpoint", start, "Checkpoints (*.npz)")
             if not path:
                 return False
-        try:
-            exp = load_checkpoint(path, self.experiment_cls.name)
-        except (DataError, ValueError, KeyError) as e:
-            self.message.show_message(f"{e}. The current run is kept.")
-            return False
-        self.session.replace(exp)
-        self.controls.show_config(exp.config)
-        self.after_checkpoint_loaded()
-        self.message.show_message(f"Checkpoint loaded: {path} (step {exp.steps_done})", error=False)
-        return True
+
+        def done(ok):
+            if ok:
+                exp = self.experiment
+                self.controls.show_config(exp.config)
+                self.after_checkpoint_loaded()
+                self.message.show_message(f"Checkpoint loaded: {path} (step {exp.steps_done})", error=False)
+        return self.session.replace(lambda: load_checkpoint(path, self.experiment_cls.name),
+                                    f"Reading checkpoint {path}", then=done)

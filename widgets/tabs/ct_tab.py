@@ -135,8 +135,7 @@ class CTTab(ExperimentTab):
         if cfg is None or uid is None or uid == cfg.series:
             return
         cfg.series = uid
-        if self.session.replace(cfg):
-            self.form.set_config(cfg)
+        self.session.replace(cfg, then=lambda ok: ok and self.form.set_config(cfg))
 
     def _fill_series_box(self):
         slices, box = self.experiment.slices, self.series_box

@@ -45,7 +45,7 @@ class EigenTab(ExperimentTab):
     _previous_label = None  # names the last run's curves, kept dashed after Reset
 
     def build_views(self, area):
-        self.eigen = EigenAnalysis.load()
+        self.eigen = None  # read off the GUI thread (the wine data, or the user's CSV)
         lay = QVBoxLayout(area)
         lay.setContentsMargins(0, 0, 0, 0)
         self.three_d = QCheckBox("Third attribute (alcalinity of ash)")
@@ -54,8 +54,8 @@ class EigenTab(ExperimentTab):
         lay.addWidget(self.three_d)
         self.pages = QTabWidget()
         lay.addWidget(self.pages)
-        self.basis = BasisPage(self.eigen.class_names)
-        self.svd = SVDPage(self.eigen.class_names)
+        self.basis = BasisPage([])
+        self.svd = SVDPage([])
         self.gallery = GalleryPage()
         self.classifier = ClassifierPage()
         for page, title in ((self.basis, "Change of basis"), (self.svd, "SVD"), (self.gallery, "Whitening gallery"),
@@ -69,10 +69,24 @@ class EigenTab(ExperimentTab):
         self._gallery_call.ready.connect(self.gallery.show_view)
         self._gallery_call.failed.connect(lambda msg: self.gallery.info.setText(f"gallery failed: {msg}"))
         self._gallery_key = None
+        self._eigen_call = BackgroundCall(self)
+        self._eigen_call.ready.connect(self._on_eigen_loaded)
+        self._eigen_call.failed.connect(lambda msg: self.message.show_message(f"{msg}. The current data are kept."))
+        self._eigen_call.request(EigenAnalysis.load)
+
+    def _on_eigen_loaded(self, analysis):
+        first = self.eigen is None
+        self.eigen = analysis
+        self.basis.set_classes(analysis.class_names)
+        self.svd.set_classes(analysis.class_names)
         self._refresh_eigen(reset_keep=True)
+        if not first:
+            self.message.show_message(f"Eigen views: {analysis.source} ({', '.join(analysis.trio)})", error=False)
 
     # ---------------------------------------------------------------------------- pages 1-3
     def _refresh_eigen(self, reset_keep=False):
+        if self.eigen is None:
+            return
         three = self.three_d.isChecked()
         try:
             view = self.eigen.basis(self.basis.basis, three)
@@ -85,6 +99,8 @@ class EigenTab(ExperimentTab):
         self._refresh_svd()
 
     def _refresh_svd(self):
+        if self.eigen is None:
+            return
         self.svd.show_view(self.eigen.svd(self.three_d.isChecked(), self.svd.keep.value()))
 
     def _refresh_gallery(self):
@@ -120,15 +136,6 @@ class EigenTab(ExperimentTab):
     def open_data(self, path=None):
         """A .csv goes to the eigen views; MNIST-format data to the classifier and the gallery."""
         if path is not None and str(path).lower().endswith(".csv"):
-            try:
-                analysis = EigenAnalysis.load(path)
-            except DataError as err:
-                self.message.show_message(f"{err}. The current data are kept.")
-                return False
-            self.eigen = analysis
-            self.basis.set_classes(analysis.class_names)
-            self.svd.set_classes(analysis.class_names)
-            self._refresh_eigen(reset_keep=True)
-            self.message.show_message(f"Eigen views: {path} ({', '.join(analysis.trio)})", error=False)
+            self._eigen_call.request(EigenAnalysis.load, path)  # read off the GUI thread
             return True
         return super().open_data(path)
