@@ -8,6 +8,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from lab.errors import DataError
 
+from . import imports
+
 
 class _Relay(QObject):
     done = Signal(int, object, str)  # serial, result, error message ("" when it worked)
@@ -19,6 +21,7 @@ class _Task(QRunnable):
         self.relay, self.serial, self.fn, self.args = relay, serial, fn, args
 
     def run(self):
+        imports.ready()
         try:
             result, error = self.fn(*self.args), ""
         except DataError as e:  # a file the user chose: its message names it and says why

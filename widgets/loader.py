@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject, QThread, Signal
 from lab.errors import Cancelled, DataError
 from lab.progress import reporting
 
+from . import imports
+
 
 class _Job(QThread):
     def __init__(self, serial, factory, relay):
@@ -31,6 +33,7 @@ class _Job(QThread):
             self.relay.progress.emit(self.serial, int(done), int(total), str(what))
 
     def run(self):
+        imports.ready()
         try:
             with reporting(self._tick, self.cancel.is_set):
                 result = self.factory()

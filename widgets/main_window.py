@@ -7,13 +7,16 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
 import lab
 
+from . import imports
 from .resources import app_icon
 from .tabs import tab_classes
+from .tabs.group import TabGroup
 
 
 class MainWindow(QMainWindow):
     def __init__(self, settings=None):
         super().__init__()
+        imports.start()  # the libraries the tabs' data readers need, in one background thread
         self.settings = settings or QSettings()
         self.setWindowTitle("NumPy Lab")
         self.setWindowIcon(app_icon())
@@ -27,8 +30,9 @@ class MainWindow(QMainWindow):
             tab.status.connect(self._tab_status(tab))
             self.tabs.addTab(tab, (cls.tab_title or cls.experiment_cls.title).replace("&", "&&"))
             self.tab_by_name[cls.name] = tab
-            for page in getattr(tab, "page_by_name", {}):
-                self.group_of_page[page] = tab
+            if isinstance(tab, TabGroup):
+                for page in tab.page_by_name:
+                    self.group_of_page[page] = tab
         self.tabs.currentChanged.connect(lambda i: self.settings.setValue("window/tab", i))
         self._build_menus()
         self.statusBar().showMessage("Ready: press Start (Space) to train")

@@ -65,7 +65,8 @@ class RunSession(QObject):
             if then is not None:
                 then(True)
             return True
-        factory = what if callable(what) else (lambda cfg=what: self.experiment_cls(cfg))
+        build = what if callable(what) else (lambda cfg=what: self.experiment_cls(cfg))
+        factory = lambda: _prepared(build())  # noqa: E731 — runs in the loader's thread
         self._after = then
         label = what_label or _describe(what, self.experiment_cls)
         self.loader.load(factory, label)
@@ -200,6 +201,14 @@ class RunSession(QObject):
 
     def _needs_rebuild(self, config):
         return self.experiment.steps_done == 0 and self.differs(config)
+
+
+def _prepared(exp):
+    """The experiment with its first view computed (``Experiment.prepare``), still in the loader's thread."""
+    prepare = getattr(exp, "prepare", None)  # a factory may return anything; _on_loaded names the mistake
+    if prepare is not None:
+        prepare()
+    return exp
 
 
 def _describe(what, experiment_cls):

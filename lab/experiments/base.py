@@ -142,6 +142,11 @@ class Experiment:
     def load_state_dict(self, state: dict) -> None:
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """Heavy one-off work the first view of a fresh experiment needs (e.g. evaluating the
+        untrained model on held-out data), cached for it. The app calls it in its loader thread,
+        right after building the experiment, so the GUI thread only draws."""
+
     def final_metrics(self) -> dict:
         """Numbers for the command line's last JSON line beyond the last step's metrics."""
         return {}

@@ -32,6 +32,7 @@ class ExperimentTab(QWidget):
 
     def __init__(self, parent=None, settings=None):
         super().__init__(parent)
+        self._views_built = False
         self.settings = settings or QSettings()
         self.last_frame_step = 0
         self.session = RunSession(self.experiment_cls, self)
@@ -87,9 +88,9 @@ class ExperimentTab(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         split.addWidget(scroll)
 
-        # ---- views on the right
+        # ---- views on the right, built when the tab is first shown (or a view is first asked for):
+        # a window of many tabs opens at the cost of the one in front
         self.view_area = QWidget()
-        self.build_views(self.view_area)
         split.addWidget(self.view_area)
         split.setStretchFactor(1, 1)
         split.setSizes([370, 1100])
@@ -118,8 +119,21 @@ class ExperimentTab(QWidget):
         return self.experiment is not None and not self.session.busy
 
     def showEvent(self, event):
+        self.ensure_views()
         super().showEvent(event)
         self.ensure_experiment()
+
+    def ensure_views(self):
+        if not self._views_built:
+            self._views_built = True
+            self.build_views(self.view_area)
+
+    def __getattr__(self, name):
+        # a view (e.g. ``tab.loss_plot``) asked for before the tab was first shown: build the views now
+        if not name.startswith("_") and self.__dict__.get("_views_built") is False:
+            self.ensure_views()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # ------------------------------------------------------------------ for subclasses
     def build_views(self, area):
@@ -208,6 +222,7 @@ class ExperimentTab(QWidget):
 
     # ------------------------------------------------------------------ signals from the session
     def _on_replaced(self, exp):
+        self.ensure_views()
         self.clear_views()
         self.last_frame_step = exp.steps_done
         self.progress.reset(exp.total_steps, exp.steps_done)

@@ -111,8 +111,19 @@ class CTExperiment(Experiment):
             tables["baselines"] = [{"method": k, **v} for k, v in self.baseline_table().items()]
         return Snapshot(self.steps_done, metrics, arrays, tables=tables)
 
+    def prepare(self):
+        self.evaluate()
+
     def evaluate(self, preview=None):
-        """Metrics on the held-out slices and the preview slice's images (windowed, [0, 1])."""
+        """Metrics on the held-out slices and the preview slice's images (windowed, [0, 1]);
+        remembered until the model changes (a step, a loaded state)."""
+        key = (self.steps_done, self.preview if preview is None else preview)
+        if getattr(self, "_evaluated", (None,))[0] == key:
+            return self._evaluated[1]
+        self._evaluated = (key, self._evaluate(preview))
+        return self._evaluated[1]
+
+    def _evaluate(self, preview):
         s = self.slices
         k = self.preview if preview is None else preview
         pairs = [self.denoise(x[None]) for x in s.test_noisy]  # one slice at a time: bounded memory
@@ -160,3 +171,4 @@ class CTExperiment(Experiment):
         self.steps_done = int(st["steps_done"])
         self.rng.bit_generator.state = st["rng"]
         self.denoiser.load_state_dict(st)
+        self._evaluated = (None,)
