@@ -22,11 +22,24 @@ def atomic_path(path):
     os.close(fd)
     try:
         yield Path(tmp)
+        with open(tmp, "rb+") as f:  # on disk before it takes the name: a power cut keeps one or the other
+            os.fsync(f.fileno())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _mode_for(path):
+    """The mode the file had, or what a plain ``open`` would give (mkstemp makes it owner-only)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_bytes(path, data):
