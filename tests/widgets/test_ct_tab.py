@@ -46,3 +46,59 @@ def test_drag_changes_window_and_series_picker(window, shared_data):
     tab._on_series_chosen(other)
     assert tab.session.wait_ready()
     assert tab.experiment.slices.series[0].uid == uid and len(tab.experiment.slices.hu[0]) == 10
+
+
+def test_colour_and_dose_series_are_listed_and_viewable(window, tmp_path):
+    """A folder with a CT slice, a colour ultrasound and an RT dose grid: the CT slice is trained on;
+    the other two are in the series list as "view only" with their reason, and show in the viewer."""
+    import shutil
+
+    from pydicom.data import get_testdata_file
+    for name in ("CT_small.dcm", "examples_rgb_color.dcm", "rtdose.dcm"):
+        shutil.copy(get_testdata_file(name), tmp_path / name)
+    tab = window.tab_by_name["ct"]
+    assert opened(tab, tmp_path)
+    items = [(tab.series_box.itemText(i), tab.series_box.itemData(i)) for i in range(tab.series_box.count())]
+    view_only = [t for t, d in items if str(d).startswith("view:")]
+    assert len(items) == 3 and len(view_only) == 2
+    assert any("not used for training: colour ultrasound" in t for t in view_only)
+    assert any("RT dose grid" in t for t in view_only)
+    trained = tab.experiment.slices.series
+    us = next(i for i, (t, _) in enumerate(items) if "ultrasound" in t)
+    tab._on_series_chosen(us)
+    assert tab.session.experiment.slices.series == trained  # viewing does not touch the run
+    img = tab.view.current
+    assert img.ndim == 3 and img.shape[2] == 3 and tab.view.levels == (0, 255)
+    assert "colour ultrasound" in tab.meta_label.text()
+    dose = next(i for i, (t, _) in enumerate(items) if "RT dose" in t)
+    tab._on_series_chosen(dose)
+    assert tab.slice_slider.maximum() == 14 and tab.view.current.ndim == 2
+    back = next(i for i, (_, d) in enumerate(items) if not str(d).startswith("view:"))
+    tab._on_series_chosen(back)
+    assert tab.view.current.shape == (128, 128) and "HU" in tab.hu_label.text()
+
+
+def test_reading_shows_progress_and_cancel_keeps_the_run(qtbot, window):
+    """A slow read (ticking between 'files') reports progress to the load bar; Cancel stops it
+    between two files, and the run the user had is kept."""
+    import time
+
+    from lab.progress import tick
+    tab = window.tab_by_name["ct"]
+    before = tab.experiment
+    seen = []
+    tab.session.load_progress.connect(lambda d, t, w: seen.append((d, t)))
+
+    def slow():
+        for k in range(400):
+            tick(k, 400, "reading a slow folder")
+            time.sleep(0.005)
+        raise AssertionError("not cancelled")
+    tab.session.replace(slow, "Reading a slow folder")
+    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=10_000)
+    assert tab.load_bar.isVisible() and "slow folder" in tab.load_bar.label.text()
+    tab.load_bar.cancel.click()
+    assert tab.session.wait_ready(10_000)
+    assert tab.experiment is before and not tab.load_bar.isVisible()
+    assert "cancelled" in tab.message.label.text() and "previous run is kept" in tab.message.label.text()
+    assert 0 < seen[-1][0] < 400 and seen[-1][1] == 400

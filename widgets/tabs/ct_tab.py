@@ -110,13 +110,33 @@ class CTTab(ExperimentTab):
         g.setRowStretch(2, 1)
         self._baselines = []
         self._latest = {}
+        self._viewing = None  # a view-only series shown instead of the training series
         self.window_box.setCurrentText("lung")
         self._on_preset_window("lung")
 
     # ------------------------------------------------------------------------ viewer
     def _volume(self):
+        """The images the viewer pages through: the training series in HU, or a view-only series
+        (colour, RT dose, MR…) from the pixels already decoded in the scan."""
+        if self._viewing is not None:
+            s = self._viewing
+            return [s.display(i) for i in range(len(s.slices))]
         exp = self.experiment
         return exp.slices.all_slices() if exp is not None else []
+
+    def _view_only(self, series):
+        """Show a series the denoiser does not train on; the run is not touched."""
+        self._viewing = series
+        vol = self._volume()
+        with signals_blocked(self.slice_slider):
+            self.slice_slider.setRange(0, max(0, len(vol) - 1))
+            self.slice_slider.setValue(len(vol) // 2)
+        self.meta_label.setText(
+            f"{series.modality or 'no modality'} · {series.description or 'no description'} · {series.rows}×"
+            f"{series.cols} · {len(series.slices)} images · {series.photometric} · "
+            f"{series.training_note[:1].upper()}{series.training_note[1:]}"
+            + (" · " + "; ".join(series.problems + series.notes) if (series.problems or series.notes) else ""))
+        self._show_slice()
 
     def _on_preset_window(self, name):
         c, w = WINDOWS[name]
@@ -131,6 +151,15 @@ class CTTab(ExperimentTab):
 
     def _on_series_chosen(self, index):
         uid = self.series_box.itemData(index)
+        if isinstance(uid, str) and uid.startswith("view:"):
+            found = [s for s in self.experiment.slices.all_series if s.uid == uid[5:]]
+            if found:
+                self._view_only(found[0])
+            return
+        if self._viewing is not None:  # back from a view-only series to the one being trained
+            self._viewing = None
+            self.clear_views()
+            return
         cfg = self.form_config()
         if cfg is None or uid is None or uid == cfg.series:
             return
@@ -143,8 +172,12 @@ class CTTab(ExperimentTab):
         with signals_blocked(box):
             box.clear()
             for s in slices.all_series:  # the experiment's own scan: the folder is not read again
-                box.addItem(f"{s.description or s.modality} · {len(s.slices)} slices · {s.rows}×{s.cols} · "
-                            f"{s.uid[-12:]}", s.uid)
+                text = f"{s.description or s.modality} · {len(s.slices)} slices · {s.rows}×{s.cols} · {s.uid[-12:]}"
+                if s.trainable:
+                    box.addItem(text, s.uid)
+                else:
+                    box.addItem(f"{text} — view only, {s.training_note}", "view:" + s.uid)
+                    box.setItemData(box.count() - 1, s.training_note, Qt.ToolTipRole)
                 if s.uid in chosen and len(chosen) == 1:
                     box.setCurrentIndex(box.count() - 1)
             if len(chosen) > 1:
@@ -158,13 +191,23 @@ class CTTab(ExperimentTab):
             return
         k = min(self.slice_slider.value(), len(vol) - 1)
         c, w = self.centre.value(), self.width.value()
-        self.view.levels = (c - w / 2, c + w / 2)
-        self.view.show_image(vol[k])
-        series = self.experiment.slices.series
+        img = vol[k]
+        viewing = self._viewing
+        if img.ndim == 3:  # colour (RGB, YBR and palette converted when read): shown as it is
+            self.view.levels = (0, 255)
+        elif viewing is not None:  # not HU: the file's own window, else the slice's range
+            lo, hi = (viewing.window[0] - viewing.window[1] / 2, viewing.window[0] + viewing.window[1] / 2) \
+                if viewing.window else (float(img.min()), float(img.max()) or 1.0)
+            self.view.levels = (lo, hi if hi > lo else lo + 1)
+        else:
+            self.view.levels = (c - w / 2, c + w / 2)
+        self.view.show_image(img)
+        series = [viewing] if viewing is not None else self.experiment.slices.series
         photometric = series[0].photometric if series else "MONOCHROME2"
         if photometric == "MONOCHROME1":
             self.view.image.setLevels(self.view.levels[::-1])  # inverted display, values kept
-        self.hu_label.setText(f"slice {k + 1} of {len(vol)} · HU: move the mouse over the image")
+        unit = "HU" if viewing is None else "value"
+        self.hu_label.setText(f"slice {k + 1} of {len(vol)} · {unit}: move the mouse over the image")
 
     def _on_mouse(self, pos):
         vol = self._volume()
@@ -175,10 +218,14 @@ class CTTab(ExperimentTab):
         y, x = int(p.y()), int(p.x())
         img = vol[k]
         if 0 <= y < img.shape[0] and 0 <= x < img.shape[1]:
-            self.hu_label.setText(f"slice {k + 1} of {len(vol)} · row {y}, column {x}: {img[y, x]:.0f} HU")
+            v = img[y, x]
+            what = f"RGB {tuple(int(c) for c in v)}" if img.ndim == 3 else \
+                f"{float(v):.0f} HU" if self._viewing is None else f"{float(v):.4g}"
+            self.hu_label.setText(f"slice {k + 1} of {len(vol)} · row {y}, column {x}: {what}")
 
     # ------------------------------------------------------------------------ run views
     def clear_views(self):
+        self._viewing = None
         self.restart_curves((self.loss_plot, self.psnr_plot, self.ssim_plot))
         exp = self.experiment
         if exp is None:
