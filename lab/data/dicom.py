@@ -16,12 +16,14 @@
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
 import numpy as np
 
 from ..errors import DataError
 from ..progress import tick
 from .dicom_read import Refused, quiet, read_image
 from .dicom_tags import Tags
+from .memo import remembered
 from .outcome import Outcome, outcomes_report
 
 PADDING_HU = -2000.0  # values at or below this (after rescale) are outside the field of view
@@ -128,10 +130,13 @@ def scan_folder(folder):
     """Read every file below ``folder`` once: (list of Series, list of Outcome, one per file).
     Reports progress per file (``lab.progress.tick``), where the caller can also cancel. A folder
     read before and unchanged since (same files, sizes and times) is not read again."""
+    series, outcomes = _scan(folder)
+    return list(series), list(outcomes)
+
+
+@remembered
+def _scan(folder):
     files = list_files(folder)
-    sig = _signature(folder, files)
-    if sig is not None and sig == _last_scan[0]:
-        return list(_last_scan[1]), list(_last_scan[2])
     groups, outcomes, info = {}, [], {}
     for n, f in enumerate(files):
         tick(n, len(files), f"reading {Path(folder).name}")
@@ -149,20 +154,7 @@ def scan_folder(folder):
     with quiet():
         series = [_make_series(key, slices, info[key]) for key, slices in groups.items()]
     series.sort(key=lambda s: (not s.trainable, s.description, s.uid))
-    _last_scan[:] = [sig, series, outcomes]
-    return list(series), list(outcomes)
-
-
-_last_scan = [None, None, None]  # (signature, series, outcomes) of the newest folder read
-
-
-def _signature(folder, files):
-    """What identifies a folder's content without reading it: names, sizes and modification times."""
-    try:
-        return (str(Path(folder).resolve()),
-                tuple((str(f), st.st_size, st.st_mtime_ns) for f in files for st in [f.stat()]))
-    except OSError:
-        return None
+    return series, outcomes
 
 
 def _entry(f):

@@ -15,6 +15,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import DataError
 from ..progress import tick
+from .memo import remembered
 from .outcome import Outcome, outcomes_report
 
 MAX_PIXELS = 4096 * 4096      # logical screen larger than this: refuse before decoding
@@ -92,6 +93,7 @@ class GifSet:
     source: str = ""
 
 
+@remembered
 def load_gif_folder(folder, n_frames=3, size=100, color=False):
     """One subfolder per class of animated GIFs. Unusable files are skipped and listed; fewer than
     two usable classes is a DataError naming the folder."""

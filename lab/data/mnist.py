@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import DataError
 from .idx import read_idx
 from .image_set import ImageSet
+from .memo import remembered
 
 IMAGES_RE = re.compile(r"(.*?)([-_.])?images[-_.]idx3[-_.]ubyte(\.gz)?$", re.I)
 
@@ -78,6 +79,7 @@ def _pick_images_file(folder):
     return (train or files)[0]
 
 
+@remembered
 def load_image_set(path):
     """Load an MNIST-format images file (and its labels when present) from a file or folder."""
     path = Path(path).expanduser()

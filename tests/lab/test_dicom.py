@@ -137,7 +137,11 @@ def test_a_decoder_that_aborts_names_the_file_and_the_load_goes_on(tmp_path):
     assert got["broken-j2k.dcm"].status == "refused"
     assert "decoder crashed (JPEG 2000" in got["broken-j2k.dcm"].reason
     assert got["good.dcm"].status == "loaded" and len(series) == 1
-    series, outcomes = scan_folder(tmp_path)  # the helper is restarted for the next folder
+    again = tmp_path / "again"
+    again.mkdir()
+    for f in ("broken-j2k.dcm", "good.dcm"):
+        (again / f).write_bytes((tmp_path / f).read_bytes())
+    series, outcomes = scan_folder(again)  # the helper is restarted for the next folder
     assert [o.status for o in outcomes] == ["refused", "loaded"]
 
 
@@ -181,3 +185,21 @@ def test_empty_and_odd_tags_and_no_preamble(tmp_path):
     assert "read forced" in got["bare"].reason
     odd = [s for s in series if s.slices[0].path.endswith("odd.dcm")][0]
     assert odd.pixel_spacing == (1.0, 1.0) and any("PixelSpacing" in n for n in odd.notes)
+
+
+def test_an_unchanged_folder_is_not_read_again_and_a_changed_one_is(tmp_path, monkeypatch):
+    from pydicom.data import get_testdata_file
+
+    import lab.data.dicom as dicom
+    (tmp_path / "a.dcm").write_bytes(Path(get_testdata_file("CT_small.dcm")).read_bytes())
+    reads = []
+    real = dicom.read_image
+    monkeypatch.setattr(dicom, "read_image", lambda p: (reads.append(p), real(p))[1])
+    s1, _ = scan_folder(tmp_path)
+    s2, _ = scan_folder(tmp_path)
+    assert len(reads) == 1 and s1[0] is s2[0]
+    with pytest.raises(ValueError):  # what is remembered cannot be changed by one experiment for the next
+        s1[0].slices[0].pixels[0, 0] = 1
+    (tmp_path / "b.dcm").write_bytes(Path(get_testdata_file("MR_small.dcm")).read_bytes())
+    s3, _ = scan_folder(tmp_path)
+    assert len(reads) == 3 and len(s3) == 2
