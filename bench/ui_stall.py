@@ -88,6 +88,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--only")
+    ap.add_argument("--train-only", action="store_true", help="skip opening folders")
     a = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
@@ -121,7 +122,7 @@ def main():
     if (SHARED / "dicom" / "chest-ct-axial").is_dir():
         opens.append(("ct", folder_300(tmp)))
     for tab_name, path in opens:
-        if a.only and a.only != tab_name:
+        if (a.only and a.only != tab_name) or a.train_only:
             continue
         tab = win.show_tab(tab_name)
         spin(app, 120, lambda: tab.ready)

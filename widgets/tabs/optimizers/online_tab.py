@@ -83,9 +83,10 @@ class OnlineTab(ExperimentTab):
         exp, n = self.experiment, frame.snapshot.step
         m = frame.snapshot.metrics
         xs = np.array([-2.0, 2.0])
-        with self.session.locked():
-            self.seen.setData(exp.xs[:n], exp.ys[:n])
-            paths = {k: np.array(exp.paths[k][:n + 1]) for k in LEARNERS}
+        # No lock (the GUI never waits for a step): the stream (xs, ys) is fixed when the run is built,
+        # and a path only grows by appending new arrays, so its first n + 1 entries are final.
+        self.seen.setData(exp.xs[:n], exp.ys[:n])
+        paths = {k: np.array(exp.paths[k][:n + 1]) for k in LEARNERS}
         point, true_w = frame.snapshot.arrays["point"], frame.snapshot.arrays["true_w"]
         self.newest.setData([point[0]], [point[1]])
         self.true_line.setData(xs, true_w[0] * xs + true_w[1])
