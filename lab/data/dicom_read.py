@@ -161,12 +161,14 @@ def decode(ds, path, g):
             errors.append(why(e))
     else:
         if "gdcm" in decoder.available_plugins:
-            from .isolated import shared_decoder
+            from .isolated import DecodeFailed, shared_decoder
             try:
                 arr = shared_decoder().decode(path, codec)
-            except DataError as e:
-                raise Refused(str(e) + (f"; before it: {errors[0]}" if errors and "crashed" not in str(e) else "")
-                              + _licence_hint(str(e))) from None
+            except DecodeFailed as e:
+                tried = "; ".join(errors + [str(e)])
+                raise Refused(f"pixel data in {codec} cannot be decoded ({tried})" + _licence_hint(tried)) from None
+            except DataError as e:  # the helper crashed or timed out
+                raise Refused(str(e)) from None
         elif errors:
             raise Refused(f"pixel data in {codec} cannot be decoded ({errors[0]})" + _licence_hint(errors[0]))
         else:

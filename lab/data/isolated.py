@@ -46,6 +46,10 @@ def _serve(conn, memory_limit):  # runs in the helper process
             conn.send(("error", why(e)))
 
 
+class DecodeFailed(DataError):
+    """The helper ran and its decoder reported an error (the message is the decoder's)."""
+
+
 class DecoderProcess:
     """``decode(path, codec)`` → ndarray, via gdcm in the helper process; thread-safe (one at a time)."""
 
@@ -77,7 +81,7 @@ class DecoderProcess:
                 how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit {code}"
                 raise DataError(f"decoder crashed ({codec}, {how}); the file was not loaded") from None
         if status != "ok":
-            raise DataError(f"{codec} cannot be decoded ({value})")
+            raise DecodeFailed(value)
         return value
 
     def _kill(self):
