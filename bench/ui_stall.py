@@ -89,11 +89,16 @@ def main():
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--only")
     ap.add_argument("--train-only", action="store_true", help="skip opening folders")
+    ap.add_argument("--switch-interval", type=float, help="override sys.setswitchinterval (seconds)")
     a = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication([])
+    from widgets.main_window import MainWindow  # noqa: F401 — imported here: the build below times the window
+    if a.switch_interval:
+        sys.setswitchinterval(a.switch_interval)
+    emit(bench="ui_stall", what="gil switch interval", seconds=sys.getswitchinterval())
     probe = Probe()
     tmp = tempfile.mkdtemp(prefix="ui-stall-")
     settings = QSettings(str(Path(tmp) / "s.ini"), QSettings.IniFormat)

@@ -167,6 +167,7 @@ class ForecastTab(ExperimentTab):
         self._draw_fan()
         rows = frame.snapshot.tables.get("probabilities")
         if rows:
+            resize = self.table.rowCount() != len(rows)
             self.table.setRowCount(len(rows))
             for r, row in enumerate(rows):
                 for col, text in enumerate((row["model"], f"{100 * row['p_target']:.2f} %",
@@ -174,7 +175,8 @@ class ForecastTab(ExperimentTab):
                     item = QTableWidgetItem(text)
                     item.setToolTip(row["fit"])
                     self.table.setItem(r, col, item)
-            self.table.resizeColumnsToContents()
+            if resize:
+                self.table.resizeColumnsToContents()
 
     def _draw_fan(self):
         qs = self._fan.get(self.fan_model.currentText())
@@ -187,9 +189,12 @@ class ForecastTab(ExperimentTab):
         i = MODEL_NAMES.index(self.fan_model.currentText())
         for line, q in zip(self.fan_lines, qs):
             line.setData(x, np.concatenate([[actual[-1]], q]))
-            line.setPen(pg.mkPen(_color(i), width=2 if line is self.fan_lines[2] else 1))
-        for fill, alpha in self.fan_fills:
-            fill.setBrush(_color(i, alpha))
+        if getattr(self, "_fan_colour", None) != i:  # restyle only when the model changes: a new pen redraws all
+            self._fan_colour = i
+            for line in self.fan_lines:
+                line.setPen(pg.mkPen(_color(i), width=2 if line is self.fan_lines[2] else 1))
+            for fill, alpha in self.fan_fills:
+                fill.setBrush(_color(i, alpha))
 
     def figures(self):
         return [self.fit_plot, self.qq_plot, self.p_plot, self.totals_plot, self.fan_plot]
