@@ -20,6 +20,13 @@ def read_input(path, kind="a data file"):
         raise DataError(f"{path}: cannot be read ({e.strerror or e})") from None
 
 
+def one_line(e):
+    """An exception as one readable line (type and message; pydicom's "all plugins failed" preamble dropped)."""
+    text = " ".join(str(e).split())
+    text = text.removeprefix("Unable to decode as exceptions were raised by all available plugins: ")
+    return f"{type(e).__name__}: {text[:200]}" if text else type(e).__name__
+
+
 class DivergedError(FloatingPointError):
     """Training produced a non-finite value; the message names the step and the quantity."""
 

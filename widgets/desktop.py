@@ -6,7 +6,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from lab.export.atomic import write_text
+from lab.atomic import write_text
 
 from .resources import ASSETS
 

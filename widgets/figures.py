@@ -7,7 +7,7 @@ from pathlib import Path
 import pyqtgraph as pg
 import pyqtgraph.exporters as pgex
 
-from lab.export.atomic import atomic_path
+from lab.atomic import atomic_path
 from lab.export.images import save_png
 
 

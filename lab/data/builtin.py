@@ -92,7 +92,7 @@ def demo_gifs_folder(per_class=100, seed=0):
     the default goes through the same reader as a user's folder. Returns the folder."""
     from PIL import Image
 
-    from ..export.atomic import atomic_path
+    from ..atomic import atomic_path
 
     root = cache_dir() / f"{DEMO_GIFS_VERSION}-{per_class}-{seed}"
     done = root / ".complete"

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import DataError
-from .dicom_tags import Geometry, Tags
+from ..errors import DataError, one_line
+from .dicom_tags import Geometry, Tags, ensure_transfer_syntax
 
 MAX_PIXEL_BYTES = 3 << 29   # 1.5 GiB of decoded pixels per file; more is refused before decoding
 DEFER = "4 MB"              # elements larger than this stay on disk until the guard has passed
@@ -51,22 +51,6 @@ def quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
-
-
-def ensure_transfer_syntax(ds):
-    """Files without file meta (no preamble) or without a transfer syntax in it: take the encoding
-    the reader found (READING.md §2). Returns True when it had to."""
-    from pydicom.dataset import FileMetaDataset
-    from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
-
-    meta = getattr(ds, "file_meta", None)
-    if meta is not None and meta.get("TransferSyntaxUID"):
-        return False
-    ds.file_meta = meta if meta is not None else FileMetaDataset()
-    implicit, little = getattr(ds, "original_encoding", (True, True))
-    ds.file_meta.TransferSyntaxUID = (ImplicitVRLittleEndian if implicit else
-                                      ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
-    return True
 
 
 def read_header(path):
@@ -119,13 +103,6 @@ def guard(g):
         raise Refused(f"{g.samples} samples per pixel (1 or 3 are images)")
 
 
-def why(e):
-    """An exception as one readable line: pydicom's "all plugins failed" preamble dropped."""
-    text = " ".join(str(e).split())
-    text = text.removeprefix("Unable to decode as exceptions were raised by all available plugins: ")
-    return f"{type(e).__name__}: {text[:200]}" if text else type(e).__name__
-
-
 def _licence_hint(text):
     if "12-bit precision" in text:
         return (" — 12-bit JPEG Extended needs pylibjpeg-libjpeg, whose GPL-3.0 licence does not fit "
@@ -158,7 +135,7 @@ def decode(ds, path, g):
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as e:  # noqa: BLE001 — decoders raise many types (a Rust panic is a BaseException)
-            errors.append(why(e))
+            errors.append(one_line(e))
     else:
         if "gdcm" in decoder.available_plugins:
             from .isolated import DecodeFailed, shared_decoder

@@ -183,3 +183,19 @@ def _rescale(t, frame):
                 slope = 1.0
             return slope, src.float("RescaleIntercept", 0.0), True
     return 1.0, 0.0, False
+
+
+def ensure_transfer_syntax(ds):
+    """Files without file meta (no preamble) or without a transfer syntax in it: take the encoding
+    the reader found (READING.md §2). Returns True when it had to."""
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None and meta.get("TransferSyntaxUID"):
+        return False
+    ds.file_meta = meta if meta is not None else FileMetaDataset()
+    implicit, little = getattr(ds, "original_encoding", (True, True))
+    ds.file_meta.TransferSyntaxUID = (ImplicitVRLittleEndian if implicit else
+                                      ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
+    return True

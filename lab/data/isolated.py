@@ -29,7 +29,8 @@ def _serve(conn, memory_limit):  # runs in the helper process
     import pydicom
     from pydicom.pixels import pixel_array
 
-    from .dicom_read import ensure_transfer_syntax, why
+    from ..errors import one_line
+    from .dicom_tags import ensure_transfer_syntax
     warnings.simplefilter("ignore")
     while True:
         try:
@@ -43,7 +44,7 @@ def _serve(conn, memory_limit):  # runs in the helper process
         except MemoryError:
             conn.send(("error", "decoding needs more memory than the decoder may use"))
         except Exception as e:  # noqa: BLE001 — every decoder error goes back as text
-            conn.send(("error", why(e)))
+            conn.send(("error", one_line(e)))
 
 
 class DecodeFailed(DataError):

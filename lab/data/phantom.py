@@ -5,7 +5,7 @@ in realistic Hounsfield units."""
 
 import numpy as np
 
-from ..export.atomic import atomic_path
+from ..atomic import atomic_path
 from ..progress import tick
 from .builtin import cache_dir
 

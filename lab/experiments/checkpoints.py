@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from ..export.atomic import atomic_path
+from ..atomic import atomic_path
 from .base import config_from_dict, config_to_dict
 from .registry import get_experiment
 

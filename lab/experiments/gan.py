@@ -225,7 +225,7 @@ class GANExperiment(Experiment):
         """samples.npz, grid.png, interpolation.png and progress.gif (the kept grids) in ``folder``."""
         from pathlib import Path
 
-        from ..export.atomic import atomic_path
+        from ..atomic import atomic_path
         from ..export.images import save_gif, save_png, tile_grid
 
         folder = Path(folder)

@@ -1,2 +1,2 @@
-"""Files out, without Qt: atomic writes, tables (CSV/JSON), images (PNG, GIF, grids), static
+"""Files out, without Qt (each written through ``lab.atomic``): tables (CSV/JSON), images (PNG, GIF, grids), static
 charts for the command line, and DICOM series."""

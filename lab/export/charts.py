@@ -5,7 +5,7 @@ exporters; this is for machines without a display.)"""
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 CLASS_COLORS = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (140, 86, 75)]
 

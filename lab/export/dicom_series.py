@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.dicom_read import ensure_transfer_syntax, quiet
+from ..data.dicom_read import quiet
+from ..data.dicom_tags import ensure_transfer_syntax
 from ..imaging.noise import METRIC_WINDOW, window
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 _DROP = ("NumberOfFrames", "LossyImageCompression", "LossyImageCompressionRatio", "LossyImageCompressionMethod",
          "PerFrameFunctionalGroupsSequence", "SharedFunctionalGroupsSequence", "FrameIncrementPointer")

@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image
 
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 
 def tile_grid(images, cols=None, pad=2, pad_value=0.3):

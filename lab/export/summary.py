@@ -6,7 +6,7 @@ from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw
 
-from .atomic import atomic_path, write_text
+from ..atomic import atomic_path, write_text
 from .charts import CLASS_COLORS, _font
 
 W, ROW, TOP, LEFT, BAR_W = 900, 46, 90, 230, 560

@@ -4,7 +4,7 @@ import csv
 import io
 import json
 
-from .atomic import write_text
+from ..atomic import write_text
 
 
 def write_csv(path, header, rows):

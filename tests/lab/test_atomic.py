@@ -9,7 +9,7 @@ import numpy as np
 
 from lab.experiments import load_checkpoint, save_checkpoint
 from lab.experiments.online_regression import OnlineRegressionExperiment
-from lab.export.atomic import write_bytes
+from lab.atomic import write_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,7 @@ def test_killed_mid_write_leaves_the_previous_file(tmp_path):
     write_bytes(target, b"old" * 1000)
     code = _kill_while(f"""
 import time
-from lab.export.atomic import atomic_path
+from lab.atomic import atomic_path
 with atomic_path({str(target)!r}) as tmp:
     with open(tmp, "wb") as f:
         f.write(b"new" * 500)
