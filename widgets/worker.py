@@ -93,9 +93,9 @@ class ExperimentWorker(QObject):
             return self._thread.wait(int(wait_ms))
         return True
 
-    def mark_delivered(self):
-        """The GUI calls this when it has drawn a frame: the next may be sent."""
-        self._throttle.delivered()
+    def mark_delivered(self, cost=None):
+        """The GUI calls this when it has drawn a frame (``cost``: seconds it took): the next may be sent."""
+        self._throttle.delivered(cost)
 
     # ------------------------------------------------------------------ internals
     def _launch(self, budget, stop_after=False):

@@ -118,15 +118,17 @@ class OnlineRegressionExperiment(Experiment):
         return float(np.linalg.norm(self.w[learner] - ref) / max(np.linalg.norm(ref), 1e-12))
 
     def loss_grid(self, n=80):
-        """Mean squared error over the points seen so far on a grid of (slope, intercept)."""
+        """Mean squared error over the points seen so far on a grid of (slope, intercept), from the
+        moments of the data: mean((Xw - y)²) = wᵀ(XᵀX/t)w − 2wᵀ(Xᵀy/t) + mean(y²), so the cost does
+        not grow with the points seen (the GUI draws it)."""
         t = max(self.steps_done, 1)
         X, Y = self._features(t), self.ys[:t]
+        G, h, yy = X.T @ X / t, X.T @ Y / t, float(Y @ Y) / t
         a = np.linspace(-3, 3, n)
         b = np.linspace(-3, 3, n)
         A, B = np.meshgrid(a, b)
-        W = np.stack([A.ravel(), B.ravel()])
-        err = X @ W - Y[:, None]
-        return a, b, np.log1p(np.mean(err * err, axis=0).reshape(n, n))
+        mse = G[0, 0] * A * A + 2 * G[0, 1] * A * B + G[1, 1] * B * B - 2 * (h[0] * A + h[1] * B) + yy
+        return a, b, np.log1p(np.maximum(mse, 0.0))
 
     def final_metrics(self):
         return {k: {"weights": self.w[k].tolist(), "distance_to_lstsq": self.distance(k),

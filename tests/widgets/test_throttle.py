@@ -54,3 +54,24 @@ def test_reset_forgets_pending():
     th.add(snap(1))
     th.reset()
     assert not th.has_pending and th.take(force=True) is None
+
+
+def test_the_rate_adapts_to_how_long_drawing_takes():
+    """A tab whose drawing took 40 ms gets its next frame no sooner than 2 x 40 ms after it finished,
+    so the GUI thread keeps time for painting and input; a cheap drawing keeps the 1 / max_rate pace."""
+    clock = Clock()
+    th = FrameThrottle(max_rate=30, clock=clock)
+    th.add(snap(1))
+    assert th.take() is not None
+    clock.t = 0.04
+    th.delivered(cost=0.04)                      # the drawing ended at 40 ms and took 40 ms
+    th.add(snap(2))
+    clock.t = 0.10
+    assert th.take() is None                     # 60 ms later: under 2 x 40 ms
+    clock.t = 0.121
+    assert th.take().snapshot.step == 2
+    clock.t = 0.122
+    th.delivered(cost=0.001)
+    th.add(snap(3))
+    clock.t = 0.121 + 1 / 30 + 1e-6
+    assert th.take().snapshot.step == 3          # cheap drawing: only the max rate holds it back

@@ -6,6 +6,7 @@ A subclass sets ``experiment_cls`` and ``explanation`` and implements ``build_vi
 ``draw(frame)``, and optionally ``clear_views()`` and ``figures()``.
 """
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -230,13 +231,14 @@ class ExperimentTab(QWidget):
         self.status.emit(f"{self.experiment_cls.title}: ready{' · data: ' + exp.source if exp.source else ''}")
 
     def _on_frame(self, frame):
+        t0 = time.perf_counter()
         try:
             self.last_frame_step = frame.snapshot.step
             running = self.session.state == "running"
             self.progress.update_step(frame.snapshot.step, running=running, state=None if running else "paused")
             self.draw(frame)
         finally:
-            self.worker.mark_delivered()
+            self.worker.mark_delivered(time.perf_counter() - t0)  # the frame rate adapts to the drawing
 
     def _on_state(self, state):
         self.run_bar.set_state(state)
