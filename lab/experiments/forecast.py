@@ -148,11 +148,15 @@ class ForecastExperiment(Experiment):
             out[f"qq/{m.name}"] = m.ppf(q)
         return out
 
+    def actual_cumulative(self):
+        """The actual cumulative sales of the last year, month by month (cheap: no samples involved)."""
+        return np.cumsum(self.history[self.years == self.last[0]])
+
     def fan(self, name):
         """Cumulative sales through the year: (months 1..12, actual cumulative up to the last
         month, quantiles of the simulated cumulative sums after it: (len(FAN_QUANTILES), h))."""
         months = np.arange(1, 13)
-        actual = np.cumsum(self.history[self.years == self.last[0]])
+        actual = self.actual_cumulative()
         cum = self.ytd + np.cumsum(self.draws[name], axis=1) if self.n_samples else np.zeros((1, 0))
         qs = np.quantile(cum, FAN_QUANTILES, axis=0) if self.n_samples else np.zeros((len(FAN_QUANTILES), 0))
         return months, actual, qs

@@ -139,7 +139,7 @@ class ForecastTab(ExperimentTab):
         c = exp.config
         self.target_line.setValue(c.target)
         self.fan_target.setValue(c.target)
-        months, actual, _ = exp.fan(MODEL_NAMES[0])
+        actual = exp.actual_cumulative()
         self.fan_actual.setData(np.arange(1, len(actual) + 1), actual)
         self.fan_plot.getPlotItem().setXRange(0.5, 12.5, padding=0)
         drawn = ", ".join(f"{y}-{m:02d}" for y, m in exp.future)
@@ -184,7 +184,7 @@ class ForecastTab(ExperimentTab):
         if qs is None or exp is None or not qs.shape[1]:
             return
         last = exp.last[1]
-        actual = exp.fan(MODEL_NAMES[0])[1]
+        actual = exp.actual_cumulative()  # the fan's quantiles come in the snapshot; none computed here
         x = np.arange(last, last + qs.shape[1] + 1)
         i = MODEL_NAMES.index(self.fan_model.currentText())
         for line, q in zip(self.fan_lines, qs):
