@@ -10,26 +10,22 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from lab.experiments import load_checkpoint, save_checkpoint
-from lab.experiments.base import config_from_dict, config_to_dict
-from lab.export.tables import write_json
+from lab.experiments.base import config_from_dict
 
-from ..background import BackgroundCall
 from ..controls import ControlPanel, choose_data_path
-from ..figures import export_figure
 from ..panels import ExplanationPanel, ExportBox, LoadBar, MessageBar
 from ..session import RunSession
+from .run_files import RunFiles
 
 
-class ExperimentTab(QWidget):
+class ExperimentTab(RunFiles, QWidget):
     name = None             # the tab's key (--tab NAME, main window's tab_by_name)
     experiment_cls = None
     tab_title = None        # the tab's name in the window (default: the experiment's title)
     explanation = ""        # HTML for the "What you are seeing" panel
     status = Signal(str)    # for the main window's status bar
-    exported = Signal(list)  # every file an "Export all" wrote, once it is done
 
     def __init__(self, parent=None, settings=None):
         super().__init__(parent)
@@ -72,10 +68,7 @@ class ExperimentTab(QWidget):
         self.export_box = ExportBox(self.settings.value("export/png_width", 1600))
         self.png_width = self.export_box.png_width
         self.export_box.export_clicked.connect(lambda: self.export_all())
-        self._export_call = BackgroundCall(self)
-        self._export_call.ready.connect(self._on_exported)
-        self._export_call.failed.connect(lambda msg: (self.message.show_message(f"Export failed: {msg}"),
-                                                      self.exported.emit([])))
+        self.init_run_files()
         self.export_box.save_clicked.connect(lambda: self.save_checkpoint())
         self.export_box.load_clicked.connect(lambda: self.load_checkpoint())
         ll.addWidget(self.export_box)
@@ -302,89 +295,3 @@ class ExperimentTab(QWidget):
                 self.form.set_config(cfg)
                 self.message.show_message(f"Loaded {path}", error=False)
         return self.session.replace(cfg, f"Reading {path}", then=done)
-
-    # ------------------------------------------------------------------ export & checkpoints
-    def _ask_folder(self, title):
-        start = self.settings.value("folders/export", str(Path.home()))
-        folder = QFileDialog.getExistingDirectory(self, title, start)
-        if folder:
-            self.settings.setValue("folders/export", folder)
-        return folder
-
-    def export_all(self, folder=None):
-        """Every figure (PNG/SVG/CSV, drawn here: they render widgets), then config.json and the
-        experiment's own files (DICOM series, tables; written off the GUI thread, holding the worker
-        between steps). Returns the figure files; ``exported`` brings every file when it is done."""
-        if not self.ready:
-            if self.session.busy:
-                self.message.show_message("The data are still being read: export when they are loaded.")
-            return []
-        folder = folder or self._ask_folder("Export all figures to")
-        if not folder:
-            return []
-        self.settings.setValue("export/png_width", self.png_width.value())
-        written = []
-        try:
-            for w in self.figures():
-                written += export_figure(w, folder, width=self.png_width.value())
-        except OSError as e:
-            self.message.show_message(f"Export to {folder} failed: {e.strerror or e}. Nothing else was changed.")
-            self.exported.emit(written)
-            return written
-        self.message.show_message(f"Exported {len(written)} figures to {folder}; writing the run's files…", error=False)
-        self._export_call.request(self._export_run_files, self.session, Path(folder), written)
-        return written
-
-    @staticmethod
-    def _export_run_files(session, folder, written):  # runs in a pool thread
-        try:
-            with session.locked() as exp:
-                write_json(folder / "config.json", config_to_dict(exp.config))
-                return written + [folder / "config.json"] + list(exp.export_files(folder)), ""
-        except OSError as e:
-            return written, f"Export to {folder} failed: {e.strerror or e}. The figures were written; nothing else."
-
-    def _on_exported(self, result):
-        written, error = result
-        if error:
-            self.message.show_message(error)
-        else:
-            self.message.show_message(f"Exported {len(written)} files to {written[-1].parent if written else ''}",
-                                      error=False)
-        self.exported.emit(written)
-
-    def save_checkpoint(self, path=None):
-        if not self.ensure_experiment():
-            return None
-        if path is None:
-            start = self.settings.value("folders/export", str(Path.home()))
-            path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", str(Path(start) / "checkpoint.npz"),
-                                                  "Checkpoints (*.npz)")
-            if not path:
-                return None
-        try:
-            with self.session.locked() as exp:
-                p = save_checkpoint(exp, path)
-                write_json(Path(path).with_suffix(".json"), config_to_dict(exp.config))
-        except OSError as e:
-            self.message.show_message(f"Could not save the checkpoint to {path}: {e.strerror or e}")
-            return None
-        self.message.show_message(f"Checkpoint saved: {p} (step {self.experiment.steps_done})", error=False)
-        return p
-
-    def load_checkpoint(self, path=None):
-        """Read a checkpoint (off the GUI thread) and continue from it; True when reading started."""
-        if path is None:
-            start = self.settings.value("folders/export", str(Path.home()))
-            path, _ = QFileDialog.getOpenFileName(self, "Load checkpoint", start, "Checkpoints (*.npz)")
-            if not path:
-                return False
-
-        def done(ok):
-            if ok:
-                exp = self.experiment
-                self.controls.show_config(exp.config)
-                self.after_checkpoint_loaded()
-                self.message.show_message(f"Checkpoint loaded: {path} (step {exp.steps_done})", error=False)
-        return self.session.replace(lambda: load_checkpoint(path, self.experiment_cls.name),
-                                    f"Reading checkpoint {path}", then=done)
