@@ -33,9 +33,11 @@ class _Buffer:
 
 class LiveCurves(pg.PlotWidget):
     """A plot of named metrics against the step. ``append_rows`` takes [(step, metrics)];
-    metrics missing from a row leave no point. Curve names become CSV headers on export."""
+    metrics missing from a row leave no point. Curve names become CSV headers on export.
+    ``markers``: draw each point too (metrics evaluated now and then, where one point is no line)."""
 
-    def __init__(self, title, series, y_label, y_units=None, x_label="step", log_y=False, parent=None):
+    def __init__(self, title, series, y_label, y_units=None, x_label="step", log_y=False, parent=None,
+                 markers=False):
         super().__init__(parent=parent)
         pi = style(self, title, x_label)
         pi.setLabel("left", y_label, units=y_units)
@@ -48,7 +50,9 @@ class LiveCurves(pg.PlotWidget):
         self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="#222") if len(series) > 1 else None
         self.curves, self.buffers = {}, {}
         for i, (key, label) in enumerate(series.items()):
-            self.curves[key] = pi.plot([], [], name=label, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1.5))
+            colour = PALETTE[i % len(PALETTE)]
+            marks = {"symbol": "o", "symbolSize": 5, "symbolBrush": colour, "symbolPen": None} if markers else {}
+            self.curves[key] = pi.plot([], [], name=label, pen=pg.mkPen(colour, width=1.5), **marks)
             self.buffers[key] = _Buffer()
         # Ranges grow in steps instead of following every point: the axes are re-laid out and
         # repainted only when a range changes, which keeps each frame cheap for the GUI thread.
