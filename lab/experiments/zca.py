@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..data.augment import random_shift
 from ..data.mnist import load_digits_data
-from ..errors import DataError
+from ..data.split import split_images
 from ..nn.losses import softmax, softmax_cross_entropy
 from ..nn.whitening_net import WhiteningClassifier
 from ..optim import Adam
@@ -56,17 +57,6 @@ class ZCAConfig:
                                        label="Weight decay", min=0.0, max=1.0, log=True)
 
 
-def random_shift(x, k, rng):
-    """Translate each square image of the batch x (N, side*side) by its own random offset in
-    [-k, k]^2 (zero fill), vectorised with a sliding-window view over the padded batch."""
-    n, d = x.shape
-    side = int(round(np.sqrt(d)))
-    img = np.pad(x.reshape(n, side, side), ((0, 0), (k, k), (k, k)))
-    windows = np.lib.stride_tricks.sliding_window_view(img, (side, side), axis=(1, 2))  # (n, 2k+1, 2k+1, s, s)
-    dy, dx = rng.integers(0, 2 * k + 1, (2, n))
-    return windows[np.arange(n), dy, dx].reshape(n, d)
-
-
 @register
 class ZCAExperiment(Experiment):
     name = "zca"
@@ -94,17 +84,10 @@ class ZCAExperiment(Experiment):
         c = self.config
         self.data = data if data is not None else load_digits_data(c.data or None)
         self.source = self.data.source
-        if self.data.labels is None:
-            raise DataError(f"{self.data.source}: the classifier needs labels (a *-labels-idx1-ubyte file beside it)")
-        n = len(self.data.images)
         self.rng = np.random.default_rng(c.seed)
-        order = np.random.default_rng([c.seed, 7]).permutation(n)  # the split depends on the seed only
-        n_train = min(c.n_train, n - max(1, min(c.n_test, n // 5)))
-        n_test = min(c.n_test, n - n_train)
-        x = self.data.images.reshape(n, -1).astype(np.float32)
-        y = self.data.labels.astype(np.int64)
-        self.x_train, self.y_train = x[order[:n_train]], y[order[:n_train]]
-        self.x_test, self.y_test = x[order[n_train:n_train + n_test]], y[order[n_train:n_train + n_test]]
+        x_train, self.y_train, x_test, self.y_test = split_images(self.data, c.n_train, c.n_test, c.seed)
+        self.x_train, self.x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+        x, y = self.x_train, np.concatenate([self.y_train, self.y_test])
         self.n_classes = int(y.max()) + 1
         self.net = WhiteningClassifier([x.shape[1], *c.hidden, self.n_classes], c.activation, c.centre, c.whiten,
                                        c.eps, c.decomposition, c.symmetrize, c.group_size, rng=self.rng)

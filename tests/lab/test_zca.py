@@ -9,7 +9,8 @@ import pytest
 from lab.data.builtin import digits_28
 from lab.errors import DataError
 from lab.experiments import load_checkpoint, save_checkpoint
-from lab.experiments.zca import ZCAExperiment, random_shift
+from lab.data.augment import random_shift
+from lab.experiments.zca import ZCAExperiment
 from lab.nn.gradcheck import eval_numerical_gradient_array, rel_error
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -60,7 +60,8 @@ class LiveCurves(pg.PlotWidget):
         pi.disableAutoRange()
         cache_axes(pi)
         self.fixed_y = None
-        self.references = []
+        self.references = []     # the reference curves' items (all kept runs)
+        self._ref_runs = []      # the same, one list per kept run
         self._xr = self._yr = None
 
     def fix_y_range(self, lo, hi):
@@ -107,20 +108,26 @@ class LiveCurves(pg.PlotWidget):
             self.curves[key].setData([], [])
         self._xr = self._yr = None
 
-    def keep_as_reference(self, label):
-        """Keep the current curves, dashed, as the previous run's (replacing an older one), so two
-        runs compare on one plot. Called on Reset, not per frame."""
+    def keep_as_reference(self, label, keep=1, colour=None):
+        """Keep the current curves, dashed, as a finished run's, so runs compare on one plot.
+        ``keep=1``: replace the older reference (two runs on the plot); more: keep that many, the
+        oldest dropped first. ``colour``: one colour for this run's curves (runs told apart by
+        colour), else each curve keeps its own. Called on Reset, not per frame."""
         pi = self.getPlotItem()
-        for item in self.references:
-            pi.removeItem(item)
-        self.references = []
+        while self._ref_runs and len(self._ref_runs) >= keep:
+            for item in self._ref_runs.pop(0):
+                pi.removeItem(item)
+        run = []
         for i, (key, buf) in enumerate(self.buffers.items()):
             if buf.n:
-                color = PALETTE[i % len(PALETTE)]
-                name = f"{self.curves[key].name()} ({label})"
+                color = colour or PALETTE[i % len(PALETTE)]
+                name = f"{self.curves[key].name()} ({label})" if len(self.buffers) > 1 or colour is None else label
                 ref = pi.plot(buf.x[:buf.n].copy(), buf.y[:buf.n].copy(), name=name,
                               pen=pg.mkPen(color, width=1.2, style=Qt.DashLine))
-                self.references.append(ref)
+                run.append(ref)
+        if run:
+            self._ref_runs.append(run)
+        self.references = [item for r in self._ref_runs for item in r]
 
 
 class BandCurves(pg.PlotWidget):

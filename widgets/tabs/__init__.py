@@ -6,10 +6,11 @@ class's ``name`` is how ``--tab NAME`` and ``MainWindow.tab_by_name`` find it.""
 
 def tab_classes():
     """The tab classes in the order the main window shows them."""
+    from .architectures import ArchitecturesTab
     from .ct_tab import CTTab
     from .eigen import EigenTab
     from .forecast_tab import ForecastTab
     from .gan_tab import GANTab
     from .gif_tab import GIFTab
     from .optimizers import OptimizersTab
-    return [EigenTab, CTTab, GANTab, GIFTab, OptimizersTab, ForecastTab]
+    return [EigenTab, CTTab, GANTab, GIFTab, OptimizersTab, ArchitecturesTab, ForecastTab]

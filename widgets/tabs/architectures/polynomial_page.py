@@ -1,0 +1,175 @@
+"""Page 1: residual nets are polynomials — the fits over the target at the chosen depth, error
+against depth for every fit, the trained network written out as its polynomial beside the
+Legendre projection's coefficients, loss curves and the results table."""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from lab.experiments.polynomial import DEPTHS, FITS, NETS, PolynomialExperiment
+
+from ...plots import PALETTE, LiveCurves
+from ...plots.style import style
+from ..base import ExperimentTab
+
+EXPLANATION = """
+<p>Seed 001 reads a residual connection as a Taylor-like expansion. With the activation g(x) = x²
+and no bias, a plain chain F<sub>n</sub> = (w<sub>n</sub>F<sub>n−1</sub>)² is one monomial
+c·x^(2ⁿ); with a skip, F<sub>n</sub> = (w<sub>n</sub>F<sub>n−1</sub>)² + F<sub>n−1</sub>, it is a
+full polynomial of degree 2ⁿ with every lower power present.</p>
+<p><b>What to see.</b> The plain chain can only draw an even monomial: on sin 3x it stays flat.
+The residual x² nets are polynomials, and the panel on the right writes the trained network out
+as one (composed layer by layer with <code>numpy.polynomial</code>), checked against the network's
+own output. The Legendre projection is the best polynomial of the same degree in this error
+(RMSE over [−1, 1]), so an x² network can at best match it. The <i>width-k</i> chain has far more
+weights than the polynomial has coefficients: its gap to Legendre is <b>training</b> (Adam stops
+short of the optimum, and deeper chains are stiffer), not expressiveness. The <i>scalar</i> chain's
+n + 3 weights reach only a thin family of polynomials: its gap is expressiveness too. The ReLU²
+net is piecewise polynomial and can beat the single polynomial on |x| or a step.</p>
+<p>Every depth 1…6 trains at once: the error-vs-depth plot is live. Chebyshev minimises a
+weighted error (the ends count more), so it is close to, but above, Legendre in this one.</p>
+<p><i>Try</i>: the <i>runge</i> preset, or type your own target (Target: expression).</p>
+"""
+
+FIT_LABELS = {"plain-x2": "plain x² chain", "residual-x2-scalar": "residual x² (scalar)",
+              "residual-x2": "residual x² (width k)", "residual-relu2": "residual ReLU² (width k)",
+              "legendre": "Legendre projection", "chebyshev": "Chebyshev projection"}
+
+
+def polynomial_text(coef, digits=4, max_terms=12):
+    """'y = 0.01 + 2.98 x − 4.4 x³ + …' from power-basis coefficients (tiny terms left out)."""
+    scale = max(float(np.abs(coef).max()), 1e-300)
+    terms = []
+    for p, c in enumerate(coef):
+        if abs(c) < 1e-9 * scale:
+            continue
+        x = "" if p == 0 else (" x" if p == 1 else f" x^{p}")
+        terms.append((c, f"{abs(c):.{digits}g}{x}"))
+    if not terms:
+        return "y = 0"
+    out = ("−" if terms[0][0] < 0 else "") + terms[0][1]
+    for c, t in terms[1:max_terms]:
+        out += (" − " if c < 0 else " + ") + t
+    if len(terms) > max_terms:
+        out += f" + … ({len(terms) - max_terms} more terms)"
+    return "y = " + out
+
+
+class PolynomialTab(ExperimentTab):
+    name = "polynomial"
+    experiment_cls = PolynomialExperiment
+    explanation = EXPLANATION
+    tab_title = "Residual = polynomial"
+
+    def build_views(self, area):
+        g = QGridLayout(area)
+        g.setContentsMargins(0, 0, 0, 0)
+        colours = {f: PALETTE[i] for i, f in enumerate(FITS)}
+        self.fit_plot = pg.PlotWidget()
+        pi = style(self.fit_plot, "Fits at the chosen depth", "x", "y")
+        pi.addLegend(offset=(10, 10), labelTextColor="#222")
+        self.target_curve = pi.plot([], [], pen=pg.mkPen("#000", width=2.5), name="target")
+        self.fits = {f: pi.plot([], [], name=FIT_LABELS[f], pen=pg.mkPen(
+            colours[f], width=1.6, style=Qt.DashLine if f in ("legendre", "chebyshev") else Qt.SolidLine))
+            for f in FITS}
+        self.depth_plot = pg.PlotWidget()
+        pi = style(self.depth_plot, "Error against depth", "depth n (degree 2ⁿ)", "RMSE over [−1, 1] (log scale)")
+        pi.setLogMode(y=True)
+        pi.showGrid(x=True, y=True, alpha=0.25)
+        pi.addLegend(offset=(-10, -10), labelTextColor="#222")
+        self.depth_curves = {f: pi.plot([], [], name=FIT_LABELS[f], pen=pg.mkPen(colours[f], width=1.5),
+                                        symbol="o", symbolSize=6, symbolBrush=colours[f], symbolPen=None)
+                             for f in FITS}
+        pi.setXRange(0.8, 6.2, padding=0)
+        self.coef_plot = pg.PlotWidget()
+        pi = style(self.coef_plot, "The network written out: power-basis coefficients", "power of x",
+                   "coefficient")
+        pi.addLegend(offset=(-10, 10), labelTextColor="#222")
+        pi.showGrid(x=True, y=True, alpha=0.25)
+        self.coef_items = {
+            "legendre": pi.plot([], [], pen=None, symbol="s", symbolSize=11, symbolBrush=None,
+                                symbolPen=pg.mkPen(colours["legendre"], width=2), name="Legendre projection"),
+            "residual-x2": pi.plot([], [], pen=pg.mkPen(colours["residual-x2"], width=1), symbol="o",
+                                   symbolSize=7, symbolBrush=colours["residual-x2"], symbolPen=None,
+                                   name="residual x² net, expanded"),
+            "residual-x2-scalar": pi.plot([], [], pen=None, symbol="t", symbolSize=8,
+                                          symbolBrush=colours["residual-x2-scalar"], symbolPen=None,
+                                          name="scalar residual x², expanded")}
+        self.loss_plot = LiveCurves("Training loss at the chosen depth",
+                                    {f"loss/{f}": FIT_LABELS[f] for f in NETS}, "mean squared error", log_y=True)
+        self.loss_plot.getPlotItem().setLabel("bottom", "step (full batch)")
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["fit", "degree", "RMSE", "× Legendre"])
+        self.table.setToolTip("RMSE over [−1, 1] at the chosen depth, and as a multiple of the Legendre projection's "
+                              "(the best any polynomial of that degree can do)")
+        self.table.horizontalHeader().setStretchLastSection(True)
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        self.poly_label = QLabel("The trained residual x² net as a polynomial: –")
+        self.poly_label.setWordWrap(True)
+        self.poly_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.check_label = QLabel("expansion check: –")
+        self.check_label.setStyleSheet("font-weight: bold;")
+        sl.addWidget(self.table, 1)
+        sl.addWidget(self.poly_label)
+        sl.addWidget(self.check_label)
+        g.addWidget(self.fit_plot, 0, 0)
+        g.addWidget(self.depth_plot, 0, 1)
+        g.addWidget(self.coef_plot, 0, 2)
+        g.addWidget(self.loss_plot, 1, 0)
+        g.addWidget(side, 1, 1, 1, 2)
+        for col in range(3):
+            g.setColumnStretch(col, 1)
+        g.setRowStretch(0, 3)
+        g.setRowStretch(1, 2)
+
+    def clear_views(self):
+        self.restart_curves((self.loss_plot,))
+        exp = self.experiment
+        self.target_curve.setData(exp.grid, exp.f(exp.grid))
+        for item in (*self.fits.values(), *self.depth_curves.values(), *self.coef_items.values()):
+            item.setData([], [])
+        self.table.setRowCount(0)
+        self.poly_label.setText("The trained residual x² net as a polynomial: –")
+        self.check_label.setText("expansion check: –")
+        pi = self.fit_plot.getPlotItem()
+        pi.setTitle(f"Fits of y = {exp.expression} at depth {exp.config.depth} (degree {2 ** exp.config.depth})")
+
+    def draw(self, frame):
+        self.loss_plot.append_rows(frame.rows)
+        a = frame.snapshot.arrays
+        if "fit/legendre" not in a:
+            return
+        exp = self.experiment
+        for f in FITS:
+            self.fits[f].setData(exp.grid, a[f"fit/{f}"])
+        for k, item in self.coef_items.items():
+            c = a[f"coef/{k}"]
+            item.setData(np.arange(len(c)), c)
+        m = self.latest_metrics(frame, "rmse_d1/legendre")
+        if m is not None:
+            depths = np.array(list(DEPTHS), float)
+            for f in FITS:
+                self.depth_curves[f].setData(depths, np.maximum([m[f"rmse_d{d}/{f}"] for d in DEPTHS], 1e-16))
+            err = m["expansion_error"]
+            scale = float(np.max(np.abs(exp.f(exp.grid)))) or 1.0
+            ok = "reproduces" if err <= 1e-6 * scale else "does NOT reproduce"
+            self.check_label.setText(f"expansion check: the polynomial {ok} the network "
+                                     f"(max |net − polynomial| = {err:.2g}, output scale {scale:.3g})")
+        rows = frame.snapshot.tables.get("fits")
+        if rows:
+            self.table.setRowCount(len(rows))
+            for r, row in enumerate(rows):
+                ratio = row["vs_legendre"]
+                note = f"{ratio:.3g}" + (f" (diverged at step {row['diverged_at']})" if row["diverged_at"] else "")
+                for col, text in enumerate((FIT_LABELS[row["fit"]], str(row["degree"]), f"{row['rmse']:.3g}", note)):
+                    self.table.setItem(r, col, QTableWidgetItem(text))
+            self.table.resizeColumnsToContents()
+        self.poly_label.setText("<b>The trained residual x² net (width k) as a polynomial:</b><br>"
+                                + polynomial_text(a["coef/residual-x2"]) + "<br><b>Legendre projection:</b><br>"
+                                + polynomial_text(a["coef/legendre"]))
+
+    def figures(self):
+        return [self.fit_plot, self.depth_plot, self.coef_plot, self.loss_plot]
