@@ -15,8 +15,8 @@ from .base import Experiment, config_field
 
 
 @dataclass
-class DigitsConfig:
-    """The fields every digits experiment has; subclasses add theirs after these."""
+class SplitConfig:
+    """The fields of every experiment on a split of digit images (the form shows them first)."""
     preset: str = config_field("default", "The preset this run started from", label="Preset")
     data: str = config_field("", "MNIST-format IDX folder or images file; empty: found files or the built-in digits",
                              label="Data", kind="path")
@@ -26,6 +26,11 @@ class DigitsConfig:
                                 min=10, max=10_000_000)
     n_test: int = config_field(2000, "Test images, disjoint from the training images", label="Test images", min=10,
                                max=10_000_000)
+
+
+@dataclass
+class DigitsConfig(SplitConfig):
+    """What the architectures tab's classifiers add: an epoch loop with a cosine schedule and shifts."""
     epochs: int = config_field(10, "Passes over the training images", label="Epochs", min=1, max=10_000)
     batch_size: int = config_field(64, "Images per minibatch", label="Batch size", min=1, max=65536)
     lr: float = config_field(2e-3, "Adam learning rate, on a half cosine to 2 % by the last step",

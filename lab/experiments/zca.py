@@ -18,20 +18,12 @@ from ..nn.losses import softmax, softmax_cross_entropy
 from ..nn.whitening_net import WhiteningClassifier
 from ..optim import Adam
 from .base import Experiment, Snapshot, config_field
+from .digits_common import SplitConfig
 from .registry import register
 
 
 @dataclass
-class ZCAConfig:
-    preset: str = config_field("default", "The preset this run started from", label="Preset")
-    data: str = config_field("", "MNIST-format IDX folder or images file; empty: found files or the built-in digits",
-                             label="Data", kind="path")
-    seed: int = config_field(0, "Seeds the split, the weights and the batch order", label="Seed", min=0,
-                             max=2**31 - 1)
-    n_train: int = config_field(8000, "Training images (the rest of the split is for testing)", label="Train images",
-                                min=10, max=10_000_000)
-    n_test: int = config_field(2000, "Test images, disjoint from the training images", label="Test images",
-                               min=10, max=10_000_000)
+class ZCAConfig(SplitConfig):
     epochs: int = config_field(15, "Passes over the training images", label="Epochs", min=1, max=10_000)
     batch_size: int = config_field(64, "Images per minibatch (a whitening group needs more images than features "
                                        "to be full rank; eps covers the rest)", label="Batch size", min=2, max=65536)
