@@ -65,9 +65,14 @@ def load_checkpoint(path, experiment_name=None):
     except (OSError, ValueError, KeyError, EOFError) as e:
         raise DataError(f"{path}: not a NumPy Lab checkpoint ({e})") from None
     name = meta.get("experiment")
+    try:
+        cls = get_experiment(name)
+    except KeyError as e:
+        raise DataError(f"{path}: {e.args[0]}") from None
     if experiment_name and name != experiment_name:
-        raise DataError(f"{path}: is a checkpoint of the {name!r} experiment, not {experiment_name!r}")
-    cls = get_experiment(name)
+        wanted = get_experiment(experiment_name)
+        if not (issubclass(cls, wanted) or issubclass(wanted, cls)):  # e.g. a resnet run on the convnet page
+            raise DataError(f"{path}: is a checkpoint of the {name!r} experiment, not {experiment_name!r}")
     exp = cls(config_from_dict(cls.Config, meta["config"]))
     exp.load_state_dict(_join(meta["state"], arrays))
     return exp

@@ -73,7 +73,7 @@ class PolynomialConfig:
     expression: str = config_field("np.sin(5 * x) * x", "NumPy expression in x, used when the target is 'expression'",
                                    label="Expression")
     depth: int = config_field(3, "Layers n shown in the fits (every depth 1..6 trains; degree 2^n)", label="Depth",
-                              min=1, max=6)
+                              min=1, max=6, slider=True)
     width: int = config_field(8, "Units per layer of the residual x² net and the ReLU² net (the scalar chains have 1)", label="Width",
                               min=2, max=64)
     points: int = config_field(256, "Training points, evenly spaced on [-1, 1]", label="Points", min=16, max=100_000)

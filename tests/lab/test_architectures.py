@@ -108,3 +108,7 @@ def test_resnet_cli_contract(tmp_path, capsys):
     r = last_json(capsys)
     assert r["experiment"] == "resnet" and r["architecture"] == "resnet"
     assert {"test_accuracy", "params", "seconds"} <= set(r)
+    restored = load_checkpoint(tmp_path / "checkpoint.npz", "convnet")   # the GUI page of both architectures
+    assert restored.name == "resnet" and restored.steps_done == r["steps"]
+    with pytest.raises(DataError, match="not 'highway'"):
+        load_checkpoint(tmp_path / "checkpoint.npz", "highway")
