@@ -4,7 +4,7 @@ its form (Orange3's controls-left layout).
 Each field gets one editor adapter, chosen once by :func:`editor_for` from the field's type and
 metadata (``lab.experiments.base.config_field``): ``choices`` -> a combo box (a list
 with ``choices``: a check box per choice), ``kind="path"`` ->
-a path with a browse button, bool -> a check box, int -> a spin box, float -> a text box that
+a path with a browse button, bool -> a check box, int -> a spin box (``slider=True``: a slider), float -> a text box that
 takes scientific notation, ``log=True`` floats (learning rates) -> a spin box that steps
 1-2-5 per decade, lists of ints -> "256, 512", anything else -> text. Every adapter has
 ``widget``, ``get()`` (raises ValueError naming the field), ``set(value)`` and ``on_change(fn)``.
@@ -13,10 +13,10 @@ takes scientific notation, ``log=True`` floats (learning rates) -> a spin box th
 import dataclasses
 import math
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QSpinBox, QToolButton, QWidget)
+                               QSlider, QSpinBox, QToolButton, QWidget)
 
 from lab.experiments.base import field_type
 
@@ -107,6 +107,36 @@ class _Int(_Editor):
 
     def on_change(self, fn):
         self.widget.valueChanged.connect(fn)
+
+
+class _IntSlider(_Editor):
+    """An int with a small range (``slider=True``): a slider with its value beside it; the run is
+    rebuilt when the slider is let go, not at every pixel of the drag."""
+
+    def __init__(self, field):
+        box = QWidget()
+        super().__init__(field, box)
+        lay = QHBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.setRange(int(self.meta.get("min", 0)), int(self.meta.get("max", 100)))
+        self.slider.setTracking(False)
+        self.value_label = QLabel()
+        self.value_label.setMinimumWidth(28)
+        self.slider.sliderMoved.connect(lambda v: self.value_label.setText(str(v)))
+        self.slider.valueChanged.connect(lambda v: self.value_label.setText(str(v)))
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.value_label)
+
+    def get(self):
+        return self.slider.value()
+
+    def set(self, value):
+        self.slider.setValue(int(value))
+        self.value_label.setText(str(self.slider.value()))
+
+    def on_change(self, fn):
+        self.slider.valueChanged.connect(fn)
 
 
 class _Float(_Editor):
@@ -264,7 +294,7 @@ def editor_for(field):
     if t is bool:
         return _Bool(field)
     if t is int:
-        return _Int(field)
+        return _IntSlider(field) if meta.get("slider") else _Int(field)
     if t is float:
         return _LogFloat(field) if meta.get("log") and meta.get("min", 0) > 0 else _Float(field)
     if t is list:

@@ -19,10 +19,11 @@ same minibatches: a <b>plain</b> MLP, a <b>highway</b> MLP (Srivastava, Greff & 
 whose layers compute y = T(x)·H(x) + (1 − T(x))·x with a transform gate T = σ(xW<sub>T</sub> + b<sub>T</sub>),
 b<sub>T</sub> initialised negative so each layer starts by carrying its input, and a <b>residual</b>
 MLP (y = x + H(x)/√L).</p>
-<p><b>What to see.</b> The gradient reaching layer i of the plain net is the product of the
-Jacobians of every layer above it: with variance-preserving (Xavier) weights and ReLU it shrinks by
-about 1/√2 per layer, so in a 20-layer plain net the first layers get gradients orders of magnitude
-smaller than the last and hardly learn (<i>Gradient per layer</i>, log scale). The carry path of
+<p><b>What to see.</b> The gradient reaching the output h<sub>i</sub> of layer i of the plain net is
+the product of the Jacobians of every layer above it: with variance-preserving (Xavier) weights and
+ReLU it shrinks by about 1/√2 per layer, so in a 20-layer plain net the first layers get gradients
+orders of magnitude smaller than the last (<i>Gradient reaching each layer</i>, log scale), and the
+signal going up shrinks the same way: the net hardly learns. The carry path of
 the highway net and the identity of the residual net pass the gradient down unchanged, so every
 layer learns. The gates open (T grows) where the net finds a layer worth using.</p>
 <p><i>Try</i>: the <i>depth-50</i> preset (the plain net stops learning), <i>depth-5</i> (all three
@@ -50,7 +51,7 @@ class HighwayTab(ExperimentTab):
         for p in (self.cost_plot, self.acc_plot):
             p.getPlotItem().setLabel("bottom", "step (minibatch)")
         self.grad_plot = pg.PlotWidget()
-        pi = style(self.grad_plot, "Gradient per layer (‖∂L/∂W‖, averaged over recent steps)", "layer (1 = first)",
+        pi = style(self.grad_plot, "Gradient reaching each layer (‖∂ℓ/∂hᵢ‖ per example, recent steps)", "layer (1 = first)",
                    "gradient norm (log scale)")
         pi.setLogMode(y=True)
         pi.showGrid(x=True, y=True, alpha=0.25)
