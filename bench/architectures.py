@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
 GOALS = {"mini-vgg": 0.985, "resnet": 0.985, "highway": 0.975}
 KEEP = ("test_accuracy", "plain_test_accuracy", "residual_test_accuracy", "params", "seconds",
-        "grad_norm_first_layer", "grad_norm_last_layer", "fits", "expansion_max_abs_error", "output_scale")
+        "grad_norm_first_layer", "grad_norm_last_layer", "start_grad_norm_first_over_last", "fits", "expansion_max_abs_error", "output_scale")
 
 
 def run(name, mnist):

@@ -113,6 +113,7 @@ class HighwayExperiment(DigitsExperiment):
         arrays = {}
         if self.steps_done % c.preview_every == 0 or self.steps_done == 1:
             arrays = {f"grad_norms/{k}": self.norm_ema[k] for k in KINDS}
+            arrays.update({f"start_grad_norms/{k}": v for k, v in self.start_norms.items()})
             arrays["gates"] = self.gates
         if self.epoch_done:
             for k in KINDS:

@@ -55,8 +55,8 @@ class ConvNetTab(ExperimentTab):
             p.getPlotItem().setLabel("bottom", "step (minibatch)")
             p.legend = p.legend or p.getPlotItem().addLegend(offset=(-10, 10), labelTextColor="#222")
             p.getPlotItem().legend.addItem(p.curves[next(iter(p.curves))], "this run")
-        self.filters = ImagePanel("First layer's filters (3×3, each scaled to its range)")
-        self.maps = ImagePanel("Feature maps for one test digit")
+        self.filters = ImagePanel("First-layer filters (3×3)")
+        self.maps = ImagePanel("Feature maps")
         self.probe = ImagePanel("The test digit")
         self.confusion = HeatmapPanel("Confusion matrix (test)", [str(i) for i in range(10)],
                                       x_label="predicted", y_label="true")
@@ -81,7 +81,9 @@ class ConvNetTab(ExperimentTab):
         g.addWidget(self.table, 2, 0, 1, 3)
         for col in range(3):
             g.setColumnStretch(col, 1)
-        g.setRowStretch(0, 3)
+        for w in (self.cost_plot, self.acc_plot, self.confusion):
+            w.setMinimumHeight(320)  # the image panels would take the height otherwise
+        g.setRowStretch(0, 5)
         g.setRowStretch(1, 3)
         g.setRowStretch(2, 1)
         self.runs = []            # finished runs: [label, params, ms, epochs, accuracy]
@@ -99,10 +101,9 @@ class ConvNetTab(ExperimentTab):
             p.clear_data()
         exp = self.experiment
         self._current = [run_label(exp.config), f"{exp.n_params:,}", "–", "0", "–"]
-        self.acc_plot.fix_y_range(0, 1)
         self.confusion.set_matrix(np.zeros((10, 10)), levels=(0, 1))
         self.filters.show_image(np.full((8, 8), 0.5, np.float32))
-        self.maps.show_image(np.full((8, 8), 0.5, np.float32), f"Feature maps of {exp.shown_layer} for one test digit")
+        self.maps.show_image(np.full((8, 8), 0.5, np.float32), f"Feature maps: {exp.shown_layer}")
         self.probe.show_image(exp.probe[0, 0])
         self.probe_label.setText(f"test digit, true class {exp.split.y_test[0]}")
         self._fill_table()
@@ -128,7 +129,7 @@ class ConvNetTab(ExperimentTab):
             mx = np.maximum(maps.max(axis=(1, 2), keepdims=True), 1e-12)
             layer = frame.snapshot.text.get("layer", "")
             self.maps.show_image(tile_grid(np.clip(maps / mx, 0, 1), cols=min(8, len(maps)), pad=1, pad_value=1.0),
-                                 f"Feature maps of {layer} for one test digit ({len(maps)} channels)")
+                                 f"Feature maps: {layer} ({len(maps)})")
             p = a["probe_probs"]
             self.probe_label.setText(f"test digit, true class {self.experiment.split.y_test[0]}: "
                                      f"predicted {int(p.argmax())} ({p.max():.0%})")

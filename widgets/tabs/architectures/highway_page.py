@@ -4,6 +4,7 @@ visible), the mean transform gate per layer, and the highway net's confusion mat
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from lab.experiments.highway import HighwayExperiment
@@ -22,8 +23,9 @@ MLP (y = x + H(x)/√L).</p>
 <p><b>What to see.</b> The gradient reaching the output h<sub>i</sub> of layer i of the plain net is
 the product of the Jacobians of every layer above it: with variance-preserving (Xavier) weights and
 ReLU it shrinks by about 1/√2 per layer, so in a 20-layer plain net the first layers get gradients
-orders of magnitude smaller than the last (<i>Gradient reaching each layer</i>, log scale), and the
-signal going up shrinks the same way: the net hardly learns. The carry path of
+orders of magnitude smaller than the last (<i>Gradient reaching each layer</i>, log scale; dashed:
+the first ten steps, solid: the recent ones), and the signal going up shrinks the same way: the net
+learns slowly, from the top down, while the highway and residual nets pass the gradient through. The carry path of
 the highway net and the identity of the residual net pass the gradient down unchanged, so every
 layer learns. The gates open (T grows) where the net finds a layer worth using.</p>
 <p><i>Try</i>: the <i>depth-50</i> preset (the plain net stops learning), <i>depth-5</i> (all three
@@ -55,12 +57,15 @@ class HighwayTab(ExperimentTab):
                    "gradient norm (log scale)")
         pi.setLogMode(y=True)
         pi.showGrid(x=True, y=True, alpha=0.25)
-        pi.addLegend(offset=(-10, 10), labelTextColor="#222")
+        pi.addLegend(offset=(-10, -10), labelTextColor="#222", colCount=2)  # bottom right: the curves rise there
         self.grad_curves = {k: pi.plot([], [], name=LABELS[k], pen=pg.mkPen(PALETTE[i], width=2), symbol="o",
                                        symbolSize=4, symbolBrush=PALETTE[i], symbolPen=None)
                             for i, k in enumerate(KINDS)}
+        self.start_curves = {k: pi.plot([], [], name=f"{LABELS[k]}, first 10 steps",
+                                        pen=pg.mkPen(PALETTE[i], width=1.5, style=Qt.DashLine))
+                             for i, k in enumerate(KINDS)}
         self.gate_plot = pg.PlotWidget()
-        pi = style(self.gate_plot, "Highway: mean transform gate T per layer", "layer (1 = first)",
+        pi = style(self.gate_plot, "Highway gates: mean T per layer", "layer (1 = first)",
                    "mean T (0 = carry, 1 = transform)")
         pi.setYRange(0, 1, padding=0.02)
         self.gate_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=PALETTE[1])
@@ -86,7 +91,7 @@ class HighwayTab(ExperimentTab):
     def clear_views(self):
         self.restart_curves((self.cost_plot, self.acc_plot))
         exp = self.experiment
-        for c in self.grad_curves.values():
+        for c in (*self.grad_curves.values(), *self.start_curves.values()):
             c.setData([], [])
         depth = exp.config.depth
         self.gate_bars.setOpts(x=np.arange(1, depth + 1), height=np.zeros(depth))
@@ -106,6 +111,8 @@ class HighwayTab(ExperimentTab):
             self.gate_bars.setOpts(x=layers, height=a["gates"])
             for k, c in self.grad_curves.items():
                 c.setData(layers, np.maximum(a[f"grad_norms/{k}"], 1e-30))
+                if f"start_grad_norms/{k}" in a:
+                    self.start_curves[k].setData(layers, np.maximum(a[f"start_grad_norms/{k}"], 1e-30))
         if "confusion" in a:
             self.confusion.set_matrix(a["confusion"], levels=(0, float(a["confusion"].max()) or 1.0))
         m = self.latest_metrics(frame, "test_accuracy/highway")

@@ -83,7 +83,7 @@ class PolynomialTab(ExperimentTab):
                              for f in FITS}
         pi.setXRange(0.8, 6.2, padding=0)
         self.coef_plot = pg.PlotWidget()
-        pi = style(self.coef_plot, "The network written out: power-basis coefficients", "power of x",
+        pi = style(self.coef_plot, "Written out: coefficient of xᵖ", "power p",
                    "coefficient")
         pi.addLegend(offset=(-10, 10), labelTextColor="#222")
         pi.showGrid(x=True, y=True, alpha=0.25)
@@ -135,7 +135,7 @@ class PolynomialTab(ExperimentTab):
         self.poly_label.setText("The trained residual x² net as a polynomial: –")
         self.check_label.setText("expansion check: –")
         pi = self.fit_plot.getPlotItem()
-        pi.setTitle(f"Fits of y = {exp.expression} at depth {exp.config.depth} (degree {2 ** exp.config.depth})")
+        pi.setTitle(f"Fits at depth {exp.config.depth} (degree {2 ** exp.config.depth})")
 
     def draw(self, frame):
         self.loss_plot.append_rows(frame.rows)
