@@ -8,6 +8,7 @@ variance-preserving (Xavier) weights and ReLU it shrinks by about 1/sqrt(2) per 
 layers of a 20-layer plain net hardly learn. The per-layer gradient norms show it.
 """
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +75,7 @@ class HighwayExperiment(DigitsExperiment):
         self.gates = np.zeros(c.depth)
         self.history = MetricHistory()
         self._pred = {}
+        self.seconds = 0.0  # training time (the command line's "seconds")
 
         x = self.split.x_train
         self.mu, self.sd = np.float32(x.mean()), np.float32(x.std() or 1.0)  # the inputs are standardised
@@ -86,6 +88,7 @@ class HighwayExperiment(DigitsExperiment):
 
     def step(self):
         c = self.config
+        t0 = time.perf_counter()
         xb, yb = self.next_batch()
         xb = self.inputs(xb)
         lr = self.lr_now()
@@ -109,6 +112,7 @@ class HighwayExperiment(DigitsExperiment):
             metrics[f"batch_cost/{k}"] = cost
             metrics[f"batch_accuracy/{k}"] = float(np.mean(scores.argmax(1) == yb))
         self.steps_done += 1
+        self.seconds += time.perf_counter() - t0
         metrics["epoch"] = self.steps_done / self.steps_per_epoch
         arrays = {}
         if self.steps_done % c.preview_every == 0 or self.steps_done == 1:
@@ -131,6 +135,7 @@ class HighwayExperiment(DigitsExperiment):
         acc = {k: self.test_accuracy(k) for k in KINDS}
         return {"test_accuracy": acc["highway"], "plain_test_accuracy": acc["plain"],
                 "residual_test_accuracy": acc["residual"], "params": self.nets["highway"].n_params,
+                "seconds": self.seconds,
                 "plain_params": self.nets["plain"].n_params, "depth": self.config.depth,
                 "grad_norm_first_layer": {k: float(self.norm_ema[k][0]) for k in KINDS if self.norm_ema[k] is not None},
                 "grad_norm_last_layer": {k: float(self.norm_ema[k][-1]) for k in KINDS if self.norm_ema[k] is not None},
@@ -149,7 +154,7 @@ class HighwayExperiment(DigitsExperiment):
         return {**self.batch_state(), "nets": {k: n.params for k, n in self.nets.items()},
                 "opts": {k: o.state_dict() for k, o in self.opts.items()}, "history": self.history.state_dict(),
                 "norm_ema": {k: v for k, v in self.norm_ema.items() if v is not None},
-                "start_norms": dict(self.start_norms)}
+                "start_norms": dict(self.start_norms), "seconds": self.seconds}
 
     def load_state_dict(self, st):
         self.load_batch_state(st)
@@ -159,3 +164,4 @@ class HighwayExperiment(DigitsExperiment):
         self.history.load_state_dict(st["history"])
         self.norm_ema.update({k: np.array(v) for k, v in st["norm_ema"].items()})
         self.start_norms = {k: np.array(v) for k, v in st["start_norms"].items()}
+        self.seconds = float(st["seconds"])

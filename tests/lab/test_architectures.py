@@ -78,7 +78,7 @@ def test_highway_trains_three_nets_from_one_init(tmp_path):
     assert last.arrays["grad_norms/plain"].shape == (6,) and last.arrays["gates"].shape == (6,)
     assert all(v.dtype == np.float32 for n in e.nets.values() for v in n.params.values())
     fm = e.final_metrics()
-    assert {"test_accuracy", "plain_test_accuracy", "params"} <= set(fm)
+    assert {"test_accuracy", "plain_test_accuracy", "params", "seconds"} <= set(fm)
     save_checkpoint(e, tmp_path / "h.npz")
     assert load_checkpoint(tmp_path / "h.npz").steps_done == e.total_steps
 

@@ -63,3 +63,14 @@ def test_convnet_page_overlays_earlier_runs(qtbot, open_tab):
     rows = [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())]
     assert rows == ["resnet 4-8 ×1", "mini-vgg 4-8"]
     assert tab.table.item(0, 4).text().endswith("%")
+
+
+def test_a_bad_typed_target_is_a_message_and_the_run_is_kept(qtbot, open_tab):
+    win = open_tab("polynomial", PolynomialExperiment.preset_config(steps=10, preview_every=5))
+    tab = win.page("polynomial")
+    run(qtbot, tab, 10)
+    before = tab.experiment
+    tab.form.set_config(PolynomialExperiment.preset_config(target="expression", expression="np.sin(3 *", steps=10))
+    tab.reset()
+    qtbot.waitUntil(lambda: not tab.session.busy and "target expression" in tab.message.label.text(), timeout=20_000)
+    assert tab.experiment is before and tab.experiment.steps_done == 10
