@@ -53,7 +53,8 @@ class ClassifierPage(QWidget):
 
     def clear(self):
         self.confusion.set_matrix(np.zeros((10, 10)), levels=(0, 1))
-        self.wrong.show_image(np.zeros((28, 8 * 30 - 2), np.float32))
+        # a light placeholder, not a black strip, until the first epoch has test predictions
+        self.wrong.show_image(np.full((28, 8 * 30 - 2), 0.92, np.float32), "Misclassified test images (after epoch 1)")
         self.wrong_label.setText("true → predicted: –")
         self.acc_label.setText("test accuracy: –")
 
@@ -65,9 +66,12 @@ class ClassifierPage(QWidget):
         if "confusion" in a:
             self.confusion.set_matrix(a["confusion"], levels=(0, float(a["confusion"].max()) or 1.0))
             if len(a["misclassified"]):
-                self.wrong.show_image(tile_grid(a["misclassified"], 8))
+                self.wrong.show_image(tile_grid(a["misclassified"], 8), "Misclassified test images")
                 pairs = ", ".join(f"{t}→{p}" for t, p in zip(a["misclassified_true"], a["misclassified_pred"]))
                 self.wrong_label.setText(f"true → predicted (row-major): {pairs}")
+            else:
+                self.wrong.show_image(np.full((28, 8 * 30 - 2), 0.92, np.float32), "No misclassified test images")
+                self.wrong_label.setText("every test image is classified correctly")
         m = epoch_metrics
         if m is not None:
             self.acc_label.setText(f"epoch {m['epoch']:.0f}: test accuracy {m['test_accuracy']:.2%}, "
