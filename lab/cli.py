@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import DataError, DivergedError
+from .errors import DataError, DivergedError, RunFinished
 from .experiments import EXPERIMENTS, get_experiment, load_all, load_checkpoint, save_checkpoint
 from .experiments.base import config_to_dict, field_type
 from .export.tables import write_csv, write_json
@@ -111,6 +111,8 @@ def cmd_run(args):
     except DivergedError as e:
         print(f"\nerror: {e}", file=sys.stderr)
         status = 1
+    except RunFinished as e:
+        print(f"\nthe run ended at step {exp.steps_done}: {e}", file=sys.stderr)
     except KeyboardInterrupt:
         print(f"\ninterrupted at step {exp.steps_done}: writing what the run has so far", file=sys.stderr)
         status = 130

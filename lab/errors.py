@@ -37,5 +37,10 @@ class DivergedError(FloatingPointError):
                          f"try a lower learning rate")
 
 
+class RunFinished(Exception):
+    """``step()`` has nothing left to do (e.g. a data stream ran out): the run ends normally, and the
+    message says why and what to change to go on. Not a failure."""
+
+
 class Cancelled(Exception):
     """The user cancelled a long read; nothing was changed."""

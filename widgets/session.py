@@ -26,6 +26,7 @@ class RunSession(QObject):
     frame = Signal(object)      # a Frame from the worker
     state_changed = Signal(str)  # "running", "paused", "idle"
     failed = Signal(str)        # a message for the user: a run failed, or settings were refused
+    ended = Signal(str)         # the run ended because the experiment had nothing left to do: why
     loading = Signal(str)       # what is being read ("" when reading ended, however it ended)
     load_progress = Signal(int, int, str)  # done, total, what
 
@@ -36,6 +37,7 @@ class RunSession(QObject):
         self.worker = ExperimentWorker()
         self.worker.frame.connect(self.frame)
         self.worker.state_changed.connect(self.state_changed)
+        self.worker.ended.connect(self.ended)
         self.worker.failed.connect(
             lambda msg: self.failed.emit(f"{msg}. The run stopped; export, checkpoint and Reset still work."))
         self.loader = Loader(self)

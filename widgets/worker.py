@@ -15,7 +15,7 @@ import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from lab.errors import DivergedError
+from lab.errors import DivergedError, RunFinished
 
 from .throttle import FrameThrottle
 
@@ -33,6 +33,7 @@ class ExperimentWorker(QObject):
     frame = Signal(object)       # Frame
     state_changed = Signal(str)  # "running", "paused", "idle"
     failed = Signal(str)         # a message for the user, naming the step
+    ended = Signal(str)          # the experiment had nothing left to do: why (not a failure)
     finished = Signal()          # the thread's loop has ended (after any failed/frame)
 
     def __init__(self, experiment=None, max_rate=30.0, parent=None):
@@ -169,6 +170,9 @@ class ExperimentWorker(QObject):
         except DivergedError as e:
             self._emit(True)
             self.failed.emit(str(e))
+        except RunFinished as e:
+            self._emit(True)
+            self.ended.emit(f"Run ended at step {exp.steps_done}: {e}.")
         except Exception as e:  # noqa: BLE001 — any failure of a step ends the run, not the app
             self._emit(True)
             traceback.print_exc()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import RunFinished
 from .base import Experiment, Snapshot, config_field
 from .history import MetricHistory
 from .registry import register
@@ -84,7 +85,7 @@ class OnlineRegressionExperiment(Experiment):
     def step(self):
         c = self.config
         if self.steps_done >= c.samples:
-            raise IndexError(f"the stream has {c.samples} points; Reset with more samples to go on")
+            raise RunFinished(f"the stream ended after its {c.samples} points: Reset with more samples to go on")
         t = self.steps_done
         phi, y = np.array([self.xs[t], 1.0]), self.ys[t]
         lr = c.sgd_lr / (1 + t / c.sgd_tau) if c.sgd_tau > 0 else c.sgd_lr

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lab.cli import main
+from lab.errors import RunFinished
 from lab.experiments import load_checkpoint, save_checkpoint
 from lab.experiments.online_regression import OnlineRegressionExperiment
 
@@ -49,5 +50,5 @@ def test_checkpoint_and_end_of_stream(tmp_path):
         a.step()
         b.step()
     np.testing.assert_allclose(a.w["online_sgd"], b.w["online_sgd"])
-    with pytest.raises(IndexError, match="30 points"):
+    with pytest.raises(RunFinished, match="30 points"):
         a.step()

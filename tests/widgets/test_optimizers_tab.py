@@ -60,3 +60,13 @@ def test_online_page_moves_lines_and_paths(qtbot, open_tab):
     assert len(tab.seen.getData()[0]) == 200 and len(tab.paths["rls"].getData()[0]) == 201
     slope = np.diff(tab.lines["rls"].getData()[1])[0] / 4
     assert slope == pytest.approx(1.5, abs=0.1)
+
+
+def test_online_stream_end_is_a_note_not_a_failure(qtbot, open_tab, capfd):
+    win = open_tab("online-regression", OnlineRegressionExperiment.preset_config(samples=20))
+    tab = win.page("online-regression")
+    tab.start()  # runs on past the planned steps (Start continues): the stream ends at its 20th point
+    qtbot.waitUntil(lambda: tab.session.state == "idle" and not tab.message.isHidden(), timeout=20_000)
+    assert "stream ended after its 20 points" in tab.message.label.text() and "failed" not in tab.message.label.text()
+    assert tab.experiment.steps_done == 20
+    assert "Traceback" not in capfd.readouterr().err

@@ -38,6 +38,7 @@ class ExperimentTab(RunFiles, QWidget):
         self.session.frame.connect(self._on_frame)
         self.session.state_changed.connect(self._on_state)
         self.session.failed.connect(self._on_failed)
+        self.session.ended.connect(lambda text: self.message.show_message(text, error=False))
         self.session.loading.connect(self._on_loading)
         self.session.load_progress.connect(lambda d, t, w: self.load_bar.set_progress(d, t, w))
 
