@@ -11,7 +11,7 @@ from lab.cli import main
 from lab.data.builtin import digits_28
 from lab.errors import DataError
 from lab.experiments import load_checkpoint, save_checkpoint
-from lab.experiments.convnets import ConvNetExperiment, ResNetExperiment
+from lab.experiments.convnets import ConvNetExperiment
 from lab.experiments.highway import HighwayExperiment
 from lab.experiments.polynomial import DEPTHS, FITS, PolynomialExperiment, target_function
 

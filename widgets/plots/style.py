@@ -41,3 +41,34 @@ def diverging_lut():
     """Blue - white - red lookup table for signed matrices (symmetric levels around 0)."""
     cmap = pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (247, 247, 247), (178, 24, 43)])
     return cmap.getLookupTable(0.0, 1.0, 256)
+
+
+class SteadyRange:
+    """Limits of one axis that grow in steps, only when the data leave them: a frame's ``setData``
+    then repaints the curves without re-laying out the plot (pyqtgraph's auto-range would re-fit,
+    re-tick and re-size the axis on every frame). ``log=True`` for a log-scale axis (values > 0)."""
+
+    def __init__(self, plot_item, axis="y", log=False, margin=0.08):
+        self.plot_item, self.axis, self.log, self.margin = plot_item, axis, log, margin
+        plot_item.enableAutoRange(axis=axis, enable=False)
+        self.limits = None
+
+    def reset(self):
+        self.limits = None
+
+    def cover(self, *arrays):
+        v = np.concatenate([np.ravel(np.asarray(a, float)) for a in arrays])
+        v = v[np.isfinite(v)]
+        if self.log:
+            v = np.log10(v[v > 0])
+        if not v.size:
+            return
+        lo, hi = float(v.min()), float(v.max())
+        if self.limits is not None and lo >= self.limits[0] and hi <= self.limits[1]:
+            return
+        if self.limits is not None:  # grow past the old limits too: fewer re-layouts while a run settles
+            lo, hi = min(lo, self.limits[0]), max(hi, self.limits[1])
+        span = max(hi - lo, 1e-9 if not self.log else 0.5)
+        self.limits = (lo - self.margin * span, hi + self.margin * span)
+        set_range = self.plot_item.setYRange if self.axis == "y" else self.plot_item.setXRange
+        set_range(*self.limits, padding=0)

@@ -4,11 +4,12 @@ curves, and the table of classical baselines beside the learned model."""
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
 from lab.imaging.noise import WINDOWS
 from lab.experiments.ct import CTExperiment
 
+from ..live_text import fill_table
 from ..plots import ImagePanel, LiveCurves
 from ..signals import signals_blocked
 from .base import ExperimentTab
@@ -271,11 +272,8 @@ class CTTab(ExperimentTab):
                 (f"{self.experiment.model_name} (ours)", self._latest.get("psnr_denoised"),
                  self._latest.get("ssim_denoised"), None)]
         rows += [(r["method"], r["psnr"], r["ssim"], r["seconds"]) for r in self._baselines]
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                text = v if isinstance(v, str) else ("" if v is None else f"{v:.3f}" if c != 1 else f"{v:.2f}")
-                self.table.setItem(r, c, QTableWidgetItem(text))
+        fill_table(self.table, [[v if isinstance(v, str) else ("" if v is None else f"{v:.3f}" if c != 1 else f"{v:.2f}")
+                                 for c, v in enumerate(row)] for row in rows])
 
     def figures(self):
         return [self.view, *self.panels.values(), self.loss_plot, self.psnr_plot, self.ssim_plot]

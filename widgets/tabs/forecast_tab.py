@@ -6,12 +6,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, \
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QTableWidget, QVBoxLayout, \
     QWidget
 
 from lab.experiments.forecast import FAN_QUANTILES, ForecastExperiment
 from lab.stats.month_models import MODEL_NAMES
 
+from ..live_text import fill_table
 from ..plots import PALETTE, BandCurves
 from ..plots.style import cache_axes, style
 from .base import ExperimentTab
@@ -167,16 +168,9 @@ class ForecastTab(ExperimentTab):
         self._draw_fan()
         rows = frame.snapshot.tables.get("probabilities")
         if rows:
-            resize = self.table.rowCount() != len(rows)
-            self.table.setRowCount(len(rows))
-            for r, row in enumerate(rows):
-                for col, text in enumerate((row["model"], f"{100 * row['p_target']:.2f} %",
-                                            f"{100 * row['ci_low']:.2f} – {100 * row['ci_high']:.2f} %", row["fit"])):
-                    item = QTableWidgetItem(text)
-                    item.setToolTip(row["fit"])
-                    self.table.setItem(r, col, item)
-            if resize:
-                self.table.resizeColumnsToContents()
+            fill_table(self.table, [[row["model"], f"{100 * row['p_target']:.2f} %",
+                                     f"{100 * row['ci_low']:.2f} – {100 * row['ci_high']:.2f} %", row["fit"]]
+                                    for row in rows], tips=[row["fit"] for row in rows])
 
     def _draw_fan(self):
         qs = self._fan.get(self.fan_model.currentText())

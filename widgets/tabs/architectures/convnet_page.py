@@ -4,11 +4,12 @@ test digit, the confusion matrix, and a table of runs (parameters, time per step
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGridLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QTableWidget, QVBoxLayout, QWidget
 
 from lab.experiments.convnets import ConvNetExperiment
 from lab.export.images import tile_grid
 
+from ...live_text import LiveText, fill_table
 from ...plots import PALETTE, HeatmapPanel, ImagePanel, LiveCurves
 from ..base import ExperimentTab
 
@@ -65,8 +66,7 @@ class ConvNetTab(ExperimentTab):
         self.table.setHorizontalHeaderLabels(["run", "parameters", "ms / step", "epochs", "test accuracy"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setToolTip("This run and the earlier runs of this page (newest first)")
-        self.probe_label = QLabel("–")
-        self.probe_label.setWordWrap(True)
+        self.probe_label = LiveText("–", lines=2)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
@@ -105,16 +105,11 @@ class ConvNetTab(ExperimentTab):
         self.filters.show_image(np.full((8, 8), 0.5, np.float32))
         self.maps.show_image(np.full((8, 8), 0.5, np.float32), f"Feature maps: {exp.shown_layer}")
         self.probe.show_image(exp.probe[0, 0])
-        self.probe_label.setText(f"test digit, true class {exp.split.y_test[0]}")
+        self.probe_label.set_html(f"test digit, true class {exp.split.y_test[0]}")
         self._fill_table()
 
     def _fill_table(self):
-        rows = [self._current, *self.runs] if self._current else self.runs
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                self.table.setItem(r, c, QTableWidgetItem(str(text)))
-        self.table.resizeColumnsToContents()
+        fill_table(self.table, [self._current, *self.runs] if self._current else self.runs)
 
     def draw(self, frame):
         self.cost_plot.append_rows(frame.rows)
@@ -131,7 +126,7 @@ class ConvNetTab(ExperimentTab):
             self.maps.show_image(tile_grid(np.clip(maps / mx, 0, 1), cols=min(8, len(maps)), pad=1, pad_value=1.0),
                                  f"Feature maps: {layer} ({len(maps)})")
             p = a["probe_probs"]
-            self.probe_label.setText(f"test digit, true class {self.experiment.split.y_test[0]}: "
+            self.probe_label.set_html(f"test digit, true class {self.experiment.split.y_test[0]}: "
                                      f"predicted {int(p.argmax())} ({p.max():.0%})")
         if "confusion" in a:
             self.confusion.set_matrix(a["confusion"], levels=(0, float(a["confusion"].max()) or 1.0))

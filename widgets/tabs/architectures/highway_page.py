@@ -5,13 +5,14 @@ visible), the mean transform gate per layer, and the highway net's confusion mat
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from lab.experiments.highway import HighwayExperiment
 from lab.nn.deep_mlp import KINDS
 
+from ...live_text import LiveText
 from ...plots import PALETTE, HeatmapPanel, LiveCurves
-from ...plots.style import style
+from ...plots.style import SteadyRange, cache_axes, style
 from ..base import ExperimentTab
 
 EXPLANATION = """
@@ -61,6 +62,8 @@ class HighwayTab(ExperimentTab):
         self.grad_curves = {k: pi.plot([], [], name=LABELS[k], pen=pg.mkPen(PALETTE[i], width=2), symbol="o",
                                        symbolSize=4, symbolBrush=PALETTE[i], symbolPen=None)
                             for i, k in enumerate(KINDS)}
+        self.grad_range = SteadyRange(pi, log=True)
+        cache_axes(pi)
         self.start_curves = {k: pi.plot([], [], name=f"{LABELS[k]}, first 10 steps",
                                         pen=pg.mkPen(PALETTE[i], width=1.5, style=Qt.DashLine))
                              for i, k in enumerate(KINDS)}
@@ -77,8 +80,7 @@ class HighwayTab(ExperimentTab):
         sl = QVBoxLayout(side)
         sl.setContentsMargins(0, 0, 0, 0)
         sl.addWidget(self.confusion, 1)
-        self.summary = QLabel("–")
-        self.summary.setWordWrap(True)
+        self.summary = LiveText("–", lines=3)
         sl.addWidget(self.summary)
         g.addWidget(self.cost_plot, 0, 0)
         g.addWidget(self.acc_plot, 0, 1)
@@ -93,13 +95,14 @@ class HighwayTab(ExperimentTab):
         exp = self.experiment
         for c in (*self.grad_curves.values(), *self.start_curves.values()):
             c.setData([], [])
+        self.grad_range.reset()
         depth = exp.config.depth
         self.gate_bars.setOpts(x=np.arange(1, depth + 1), height=np.zeros(depth))
         self.gate_plot.getPlotItem().setXRange(0.3, depth + 0.7, padding=0)
         self.grad_plot.getPlotItem().setXRange(0.5, depth + 0.5, padding=0)
         self.confusion.set_matrix(np.zeros((10, 10)), levels=(0, 1))
         params = ", ".join(f"{k} {n.n_params:,}" for k, n in exp.nets.items())
-        self.summary.setText(f"{depth} layers of {exp.config.width} units ({exp.config.activation}, "
+        self.summary.set_html(f"{depth} layers of {exp.config.width} units ({exp.config.activation}, "
                              f"{exp.config.init} init). Parameters: {params}.")
 
     def draw(self, frame):
@@ -113,13 +116,14 @@ class HighwayTab(ExperimentTab):
                 c.setData(layers, np.maximum(a[f"grad_norms/{k}"], 1e-30))
                 if f"start_grad_norms/{k}" in a:
                     self.start_curves[k].setData(layers, np.maximum(a[f"start_grad_norms/{k}"], 1e-30))
+            self.grad_range.cover(*(a[key] for key in a if "grad_norms/" in key))
         if "confusion" in a:
             self.confusion.set_matrix(a["confusion"], levels=(0, float(a["confusion"].max()) or 1.0))
         m = self.latest_metrics(frame, "test_accuracy/highway")
         if m is not None:
             accs = ", ".join(f"{k} {m[f'test_accuracy/{k}']:.2%}" for k in KINDS)
             exp = self.experiment
-            self.summary.setText(f"Epoch {m['epoch']:.0f}, test accuracy: {accs}. {exp.config.depth} layers of "
+            self.summary.set_html(f"Epoch {m['epoch']:.0f}, test accuracy: {accs}. {exp.config.depth} layers of "
                                  f"{exp.config.width} units; parameters: "
                                  + ", ".join(f"{k} {n.n_params:,}" for k, n in exp.nets.items()) + ".")
 

@@ -5,12 +5,13 @@ Legendre projection's coefficients, loss curves and the results table."""
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QTableWidget, QVBoxLayout, QWidget
 
 from lab.experiments.polynomial import DEPTHS, FITS, NETS, PolynomialExperiment
 
+from ...live_text import LiveText, fill_table
 from ...plots import PALETTE, LiveCurves
-from ...plots.style import style
+from ...plots.style import SteadyRange, cache_axes, style
 from ..base import ExperimentTab
 
 EXPLANATION = """
@@ -73,6 +74,8 @@ class PolynomialTab(ExperimentTab):
         self.fits = {f: pi.plot([], [], name=FIT_LABELS[f], pen=pg.mkPen(
             colours[f], width=1.6, style=Qt.DashLine if f in ("legendre", "chebyshev") else Qt.SolidLine))
             for f in FITS}
+        pi.setXRange(-1.02, 1.02, padding=0)
+        self.fit_range = SteadyRange(pi)
         self.depth_plot = pg.PlotWidget()
         pi = style(self.depth_plot, "Error against depth", "depth n (degree 2ⁿ)", "RMSE over [−1, 1] (log scale)")
         pi.setLogMode(y=True)
@@ -82,6 +85,7 @@ class PolynomialTab(ExperimentTab):
                                         symbol="o", symbolSize=6, symbolBrush=colours[f], symbolPen=None)
                              for f in FITS}
         pi.setXRange(0.8, 6.2, padding=0)
+        self.depth_range = SteadyRange(pi, log=True)
         self.coef_plot = pg.PlotWidget()
         pi = style(self.coef_plot, "Written out: coefficient of xᵖ", "power p",
                    "coefficient")
@@ -96,6 +100,9 @@ class PolynomialTab(ExperimentTab):
             "residual-x2-scalar": pi.plot([], [], pen=None, symbol="t", symbolSize=8,
                                           symbolBrush=colours["residual-x2-scalar"], symbolPen=None,
                                           name="scalar residual x², expanded")}
+        self.coef_range = SteadyRange(pi)
+        for p in (self.fit_plot, self.depth_plot, self.coef_plot):
+            cache_axes(p.getPlotItem())
         self.loss_plot = LiveCurves("Training loss at the chosen depth",
                                     {f"loss/{f}": FIT_LABELS[f] for f in NETS}, "mean squared error", log_y=True)
         self.loss_plot.getPlotItem().setLabel("bottom", "step (full batch)")
@@ -107,11 +114,8 @@ class PolynomialTab(ExperimentTab):
         side = QWidget()
         sl = QVBoxLayout(side)
         sl.setContentsMargins(0, 0, 0, 0)
-        self.poly_label = QLabel("The trained residual x² net as a polynomial: –")
-        self.poly_label.setWordWrap(True)
-        self.poly_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.check_label = QLabel("expansion check: –")
-        self.check_label.setStyleSheet("font-weight: bold;")
+        self.poly_label = LiveText("The trained residual x² net as a polynomial: –", lines=5)
+        self.check_label = LiveText("expansion check: –", lines=2)
         sl.addWidget(self.table, 1)
         sl.addWidget(self.poly_label)
         sl.addWidget(self.check_label)
@@ -128,12 +132,17 @@ class PolynomialTab(ExperimentTab):
     def clear_views(self):
         self.restart_curves((self.loss_plot,))
         exp = self.experiment
-        self.target_curve.setData(exp.grid, exp.f(exp.grid))
+        target = exp.f(exp.grid)
+        self.target_curve.setData(exp.grid, target)
+        for r in (self.fit_range, self.depth_range, self.coef_range):
+            r.reset()
+        self.fit_range.cover(target)
+        self.coef_plot.getPlotItem().setXRange(-0.5, 2 ** exp.config.depth + 0.5, padding=0)
         for item in (*self.fits.values(), *self.depth_curves.values(), *self.coef_items.values()):
             item.setData([], [])
         self.table.setRowCount(0)
-        self.poly_label.setText("The trained residual x² net as a polynomial: –")
-        self.check_label.setText("expansion check: –")
+        self.poly_label.set_html("The trained residual x² net as a polynomial: –")
+        self.check_label.set_html("expansion check: –")
         pi = self.fit_plot.getPlotItem()
         pi.setTitle(f"Fits at depth {exp.config.depth} (degree {2 ** exp.config.depth})")
 
@@ -145,29 +154,29 @@ class PolynomialTab(ExperimentTab):
         exp = self.experiment
         for f in FITS:
             self.fits[f].setData(exp.grid, a[f"fit/{f}"])
+        self.fit_range.cover(*(np.clip(a[f"fit/{f}"], -1e3, 1e3) for f in FITS))
         for k, item in self.coef_items.items():
             c = a[f"coef/{k}"]
             item.setData(np.arange(len(c)), c)
+        self.coef_range.cover(*(a[f"coef/{k}"] for k in self.coef_items))
         m = self.latest_metrics(frame, "rmse_d1/legendre")
         if m is not None:
             depths = np.array(list(DEPTHS), float)
+            errors = {f: np.maximum([m[f"rmse_d{d}/{f}"] for d in DEPTHS], 1e-16) for f in FITS}
             for f in FITS:
-                self.depth_curves[f].setData(depths, np.maximum([m[f"rmse_d{d}/{f}"] for d in DEPTHS], 1e-16))
+                self.depth_curves[f].setData(depths, errors[f])
+            self.depth_range.cover(*errors.values())
             err = m["expansion_error"]
             scale = float(np.max(np.abs(exp.f(exp.grid)))) or 1.0
             ok = "reproduces" if err <= 1e-6 * scale else "does NOT reproduce"
-            self.check_label.setText(f"expansion check: the polynomial {ok} the network "
-                                     f"(max |net − polynomial| = {err:.2g}, output scale {scale:.3g})")
+            self.check_label.set_html(f"<b>expansion check: the polynomial {ok} the network "
+                                      f"(max |net − polynomial| = {err:.2g}, output scale {scale:.3g})</b>")
         rows = frame.snapshot.tables.get("fits")
         if rows:
-            self.table.setRowCount(len(rows))
-            for r, row in enumerate(rows):
-                ratio = row["vs_legendre"]
-                note = f"{ratio:.3g}" + (f" (diverged at step {row['diverged_at']})" if row["diverged_at"] else "")
-                for col, text in enumerate((FIT_LABELS[row["fit"]], str(row["degree"]), f"{row['rmse']:.3g}", note)):
-                    self.table.setItem(r, col, QTableWidgetItem(text))
-            self.table.resizeColumnsToContents()
-        self.poly_label.setText("<b>The trained residual x² net (width k) as a polynomial:</b><br>"
+            fill_table(self.table, [[FIT_LABELS[row["fit"]], str(row["degree"]), f"{row['rmse']:.3g}",
+                                     f"{row['vs_legendre']:.3g}" + (f" (diverged at step {row['diverged_at']})"
+                                                                    if row["diverged_at"] else "")] for row in rows])
+        self.poly_label.set_html("<b>The trained residual x² net (width k) as a polynomial:</b><br>"
                                 + polynomial_text(a["coef/residual-x2"]) + "<br><b>Legendre projection:</b><br>"
                                 + polynomial_text(a["coef/legendre"]))
 

@@ -6,12 +6,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
 from lab.experiments.optimizers.race import RUNS, RaceExperiment, make_run_optimizer
 from lab.experiments.optimizers.surfaces import SURFACES, surface_grid, trajectory
 
 from ...background import BackgroundCall
+from ...live_text import fill_table
 from ...plots import LiveCurves
 from ...plots.style import style
 from ...signals import signals_blocked
@@ -174,14 +175,11 @@ class RaceTab(ExperimentTab):
         self.acc_plot.append_rows(frame.rows)
         rows = frame.snapshot.tables.get("race")
         if rows:
-            self.table.setRowCount(len(rows))
-            for r, row in enumerate(rows):
-                cells = (row["run"], "" if not np.isfinite(row["cost"]) else f"{row['cost'] + 0.0:.4g}",  # no "-0"
-                         "" if not np.isfinite(row["accuracy"]) else f"{100 * row['accuracy']:.2f} %",
-                         "" if row["steps_to_95"] is None else str(row["steps_to_95"]),
-                         "" if row["diverged_at"] is None else f"step {row['diverged_at']}")
-                for col, text in enumerate(cells):
-                    self.table.setItem(r, col, QTableWidgetItem(text))
+            fill_table(self.table, [
+                (row["run"], "" if not np.isfinite(row["cost"]) else f"{row['cost'] + 0.0:.4g}",  # no "-0"
+                 "" if not np.isfinite(row["accuracy"]) else f"{100 * row['accuracy']:.2f} %",
+                 "" if row["steps_to_95"] is None else str(row["steps_to_95"]),
+                 "" if row["diverged_at"] is None else f"step {row['diverged_at']}") for row in rows])
 
     def figures(self):
         return [self.cost_plot, self.acc_plot, self.surface_plot]

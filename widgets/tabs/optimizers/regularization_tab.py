@@ -4,10 +4,11 @@ marked), each case's sum |W| and weight histogram, loss curves and the results t
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QGridLayout, QTableWidget
 
 from lab.experiments.regularization import CASES, RegularizationExperiment
 
+from ...live_text import fill_table
 from ...plots import PALETTE, BarPanel, LiveCurves
 from ...plots.style import style
 from ..base import ExperimentTab
@@ -99,12 +100,8 @@ class RegularizationTab(ExperimentTab):
         m = self.latest_metrics(frame, "sum_abs_w/l1")
         if m is not None:
             self.weights_bar.set_values([m[f"sum_abs_w/{c}"] for c in CASES])
-            self.table.setRowCount(len(CASES))
-            for r, c in enumerate(CASES):
-                for col, text in enumerate((c, f"{m[f'full_loss/{c}']:.4g}", f"{m[f'sum_abs_w/{c}']:.4g}",
-                                            f"{m[f'test_rmse/{c}']:.4f}")):
-                    self.table.setItem(r, col, QTableWidgetItem(text))
-            self.table.resizeColumnsToContents()
+            fill_table(self.table, [[c, f"{m[f'full_loss/{c}']:.4g}", f"{m[f'sum_abs_w/{c}']:.4g}",
+                                     f"{m[f'test_rmse/{c}']:.4f}"] for c in CASES])
 
     def figures(self):
         return [self.fit_plot, self.weights_bar, self.hist_plot, self.loss_plot]
