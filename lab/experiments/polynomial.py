@@ -72,7 +72,8 @@ class PolynomialConfig:
                                choices=[*TARGETS, "expression"])
     expression: str = config_field("np.sin(5 * x) * x", "NumPy expression in x, used when the target is 'expression'",
                                    label="Expression")
-    depth: int = config_field(3, "Layers n shown in the fits (every depth 1..6 trains; degree 2^n)", label="Depth",
+    depth: int = config_field(3, "Layers n shown (every depth 1..6 trains, so this only switches the view; "
+                                 "degree 2^n)", label="Depth",
                               min=1, max=6, slider=True)
     width: int = config_field(8, "Units per layer of the residual x² net and the ReLU² net (the scalar chains have 1)", label="Width",
                               min=2, max=64)
@@ -123,6 +124,7 @@ class PolynomialExperiment(Experiment):
                             for p in PROJECTIONS for d in DEPTHS}
         self._projection_rmse = {key: l2_rmse(self.f, proj) for key, proj in self.projections.items()}
         self.history = MetricHistory()
+        self._expansions = {}
 
     @property
     def total_steps(self):
@@ -147,10 +149,16 @@ class PolynomialExperiment(Experiment):
         return self.network_function(fit, depth)(self.grid)
 
     def expansion(self, fit, depth):
-        """(power-basis coefficients, max |network(x) - expansion(x)| over the grid) for an x^2 net."""
-        poly = self.nets[(fit, depth)].as_polynomial()
-        err = float(np.max(np.abs(self.network_function(fit, depth)(self.grid) - poly(self.grid))))
-        return poly.coef, err
+        """(power-basis coefficients, max |network(x) - expansion(x)| over the grid) for an x^2 net,
+        computed once per step."""
+        key = (fit, depth, self.steps_done)
+        if key not in self._expansions:
+            if len(self._expansions) > 64:
+                self._expansions.clear()
+            poly = self.nets[(fit, depth)].as_polynomial()
+            err = float(np.max(np.abs(self.network_function(fit, depth)(self.grid) - poly(self.grid))))
+            self._expansions[key] = (poly.coef, err)
+        return self._expansions[key]
 
     def expansion_error(self, depth=None):
         """The largest |network - expansion| of the x^2 networks at the chosen depth (or all depths)."""
@@ -178,32 +186,34 @@ class PolynomialExperiment(Experiment):
                 for g in grads.values():
                     g *= np.float32(c.clip / norm)
             self.opts[key].update(net.params, grads)
-            if key[1] == c.depth:
-                metrics[f"loss/{key[0]}"] = loss
+            metrics[f"loss_d{key[1]}/{key[0]}"] = loss
         self.steps_done += 1
         arrays, tables = {}, {}
         if self.steps_done % c.preview_every == 0 or self.steps_done in (1, c.steps):
-            for fit in FITS:
-                for d in DEPTHS:
+            # every depth, so that a viewer switches depth without waiting for the next preview
+            for d in DEPTHS:
+                for fit in FITS:
                     metrics[f"rmse_d{d}/{fit}"] = self.rmse(fit, d)
-                arrays[f"fit/{fit}"] = self.curve(fit, c.depth)
-            arrays.update(self.coefficient_arrays())
-            metrics["expansion_error"] = self.expansion_error(c.depth)
-            tables["fits"] = self.fit_rows()
+                    arrays[f"fit_d{d}/{fit}"] = self.curve(fit, d)
+                arrays.update(self.coefficient_arrays(d))
+                metrics[f"expansion_error_d{d}"] = self.expansion_error(d)
+                tables[f"fits_d{d}"] = self.fit_rows(d)
         if self.steps_done == 1:
             arrays.update(grid=self.grid, target=self.f(self.grid), x=self.x, y=self.y)
         self.history.add(self.steps_done, metrics)
         return Snapshot(self.steps_done, metrics, arrays, tables=tables)
 
-    def coefficient_arrays(self):
-        d = self.config.depth
-        out = {"coef/legendre": power_coefficients(self.projections[("legendre", d)], 2 ** d)}
+    def coefficient_arrays(self, depth):
+        """coef_d{depth}/{name}: power-basis coefficients c_0..c_(2^depth) of the Legendre projection and
+        of the expanded x^2 networks."""
+        d = depth
+        out = {f"coef_d{d}/legendre": power_coefficients(self.projections[("legendre", d)], 2 ** d)}
         for fit in ("residual-x2", "residual-x2-scalar", "plain-x2"):
-            out[f"coef/{fit}"] = np.pad(self.expansion(fit, d)[0], (0, 2 ** d + 1))[: 2 ** d + 1]
+            out[f"coef_d{d}/{fit}"] = np.pad(self.expansion(fit, d)[0], (0, 2 ** d + 1))[: 2 ** d + 1]
         return out
 
-    def fit_rows(self):
-        d = self.config.depth
+    def fit_rows(self, depth):
+        d = depth
         best = self.rmse("legendre", d)
         rows = []
         for fit in FITS:
@@ -230,10 +240,10 @@ class PolynomialExperiment(Experiment):
                    zip(self.grid, self.f(self.grid), np.stack([self.curve(f, d) for f in FITS], axis=1))])
         write_csv(folder / "rmse_by_depth.csv", ["depth", "degree", *FITS],
                   [[k, 2 ** k, *[self.rmse(f, k) for f in FITS]] for k in DEPTHS])
-        coef = self.coefficient_arrays()
+        coef = self.coefficient_arrays(d)
         names = ["legendre", "residual-x2", "residual-x2-scalar", "plain-x2"]
         write_csv(folder / "coefficients.csv", ["power", *names],
-                  [[p, *[float(coef[f"coef/{n}"][p]) for n in names]] for p in range(2 ** d + 1)])
+                  [[p, *[float(coef[f"coef_d{d}/{n}"][p]) for n in names]] for p in range(2 ** d + 1)])
         return [folder / "fits.csv", folder / "rmse_by_depth.csv", folder / "coefficients.csv",
                 self.history.write_csv(folder / "curves.csv")]
 

@@ -92,14 +92,19 @@ class ResidualChain:
 
     def as_polynomial(self):
         """The network written out exactly as a ``numpy.polynomial.Polynomial`` in x (float64),
-        composed layer by layer: unit j of F_i is (sum_l F_{i-1}[l] W_i[l, j])^2 (+ F_{i-1}[j])."""
+        composed layer by layer: unit j of F_i is (sum_l F_{i-1}[l] W_i[l, j])^2 (+ F_{i-1}[j]), each
+        unit's polynomial a row of coefficients (a weighted sum is a matrix product, a square a
+        convolution)."""
         if not self.expandable:
             raise ValueError(f"{self.kind}: ReLU^2 makes a piecewise polynomial, not one polynomial")
         p = {k: v.astype(np.float64) for k, v in self.params.items()}
-        h = [Polynomial([0.0, p["u"][0, j]]) for j in range(self.width)]
+        H = np.zeros((self.width, 2))                             # row j: unit j's coefficients c_0, c_1, ...
+        H[:, 1] = p["u"][0]
         for i in range(1, self.depth + 1):
-            W = p[f"W{i}"]
-            pre = [sum((h[l] * W[l, j] for l in range(self.width)), Polynomial([0.0])) for j in range(self.width)]
-            h = [pre[j] ** 2 + h[j] if self.skip else pre[j] ** 2 for j in range(self.width)]
-        y = sum((h[j] * p["v"][j, 0] for j in range(self.width)), Polynomial([p["c"][0]]))
+            pre = p[f"W{i}"].T @ H                                 # sum_l F[l] W[l, j], coefficient-wise
+            sq = np.stack([np.convolve(r, r) for r in pre])       # squaring a polynomial: its coefficients' convolution
+            if self.skip:
+                sq[:, :H.shape[1]] += H
+            H = sq
+        y = Polynomial(p["v"][:, 0] @ H + np.eye(1, H.shape[1])[0] * p["c"][0])
         return Polynomial(y.coef, domain=[-1, 1], window=[-1, 1])

@@ -47,7 +47,7 @@ def test_typed_targets_and_their_errors():
             target_function("expression", bad)
     e = PolynomialExperiment(PolynomialExperiment.preset_config(target="expression", expression="x**3", steps=3))
     s = e.step()
-    assert {f"fit/{f}" for f in FITS} <= set(s.arrays)
+    assert {f"fit_d{d}/{f}" for f in FITS for d in DEPTHS} <= set(s.arrays)
     assert e.rmse("legendre", 2) < 1e-12  # x^3 is a polynomial of degree 3 <= 4
 
 

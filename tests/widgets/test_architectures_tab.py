@@ -31,6 +31,14 @@ def test_polynomial_page_draws_fits_depths_and_the_expansion(qtbot, open_tab, tm
     names = {p.name for p in exported(tab, tmp_path)}
     assert {"coefficients.csv", "rmse_by_depth.csv", "config.json"} <= names
     assert any(n.endswith(".svg") for n in names)
+    # every depth trained: the depth slider switches the views at once, without a Reset
+    cfg = tab.form_config()
+    cfg.depth = 5
+    tab.form.set_config(cfg)
+    tab._on_form_changed()
+    assert tab.experiment.steps_done == 40 and tab.experiment.config.depth == 5
+    assert len(tab.coef_items["residual-x2"].getData()[0]) == 33 and tab.table.item(0, 1).text() == "32"
+    assert "depth 5" in tab.poly_label.text() and tab.loss_plot.buffers["loss/residual-x2"].n == 40
 
 
 def test_highway_page_shows_gradients_and_gates(qtbot, open_tab):

@@ -68,7 +68,7 @@ class PolynomialTab(ExperimentTab):
         g.setContentsMargins(0, 0, 0, 0)
         colours = {f: PALETTE[i] for i, f in enumerate(FITS)}
         self.fit_plot = pg.PlotWidget()
-        pi = style(self.fit_plot, "Fits at the chosen depth", "x", "y")
+        pi = style(self.fit_plot, "Fits", "x", "y")
         pi.addLegend(offset=(10, 10), labelTextColor="#222")
         self.target_curve = pi.plot([], [], pen=pg.mkPen("#000", width=2.5), name="target")
         self.fits = {f: pi.plot([], [], name=FIT_LABELS[f], pen=pg.mkPen(
@@ -103,7 +103,7 @@ class PolynomialTab(ExperimentTab):
         self.coef_range = SteadyRange(pi)
         for p in (self.fit_plot, self.depth_plot, self.coef_plot):
             cache_axes(p.getPlotItem())
-        self.loss_plot = LiveCurves("Training loss at the chosen depth",
+        self.loss_plot = LiveCurves("Training loss at the shown depth",
                                     {f"loss/{f}": FIT_LABELS[f] for f in NETS}, "mean squared error", log_y=True)
         self.loss_plot.getPlotItem().setLabel("bottom", "step (full batch)")
         self.table = QTableWidget(0, 4)
@@ -132,53 +132,89 @@ class PolynomialTab(ExperimentTab):
     def clear_views(self):
         self.restart_curves((self.loss_plot,))
         exp = self.experiment
+        self._rows, self._arrays, self._metrics, self._tables = [], {}, None, {}
+        self._scale = float(np.max(np.abs(exp.f(exp.grid)))) or 1.0
         target = exp.f(exp.grid)
         self.target_curve.setData(exp.grid, target)
         for r in (self.fit_range, self.depth_range, self.coef_range):
             r.reset()
         self.fit_range.cover(target)
-        self.coef_plot.getPlotItem().setXRange(-0.5, 2 ** exp.config.depth + 0.5, padding=0)
         for item in (*self.fits.values(), *self.depth_curves.values(), *self.coef_items.values()):
             item.setData([], [])
         self.table.setRowCount(0)
         self.poly_label.set_html("The trained residual x² net as a polynomial: –")
         self.check_label.set_html("expansion check: –")
-        pi = self.fit_plot.getPlotItem()
-        pi.setTitle(f"Fits at depth {exp.config.depth} (degree {2 ** exp.config.depth})")
+        self._set_depth(exp.config.depth)
+
+    def _set_depth(self, depth):
+        self.view_depth = depth
+        self.fit_plot.getPlotItem().setTitle(f"Fits at depth {depth} (degree {2 ** depth})")
+        self.coef_plot.getPlotItem().setXRange(-0.5, 2 ** depth + 0.5, padding=0)
+        self.coef_range.reset()
+        self.loss_plot.clear_data()
+        self.loss_plot.append_rows(self._loss_rows(self._rows))
+
+    def _loss_rows(self, rows):
+        """The chosen depth's losses under the plot's keys (every depth's are in the metrics)."""
+        d = self.view_depth
+        return [(s, {f"loss/{f}": m[f"loss_d{d}/{f}"] for f in NETS if f"loss_d{d}/{f}" in m}) for s, m in rows]
+
+    def _on_form_changed(self):
+        """Depth only chooses what is shown (every depth trains): switch the views at once, no Reset."""
+        cfg = self.form_config()
+        exp = self.experiment
+        if cfg is not None and exp is not None and not self.session.busy and cfg.depth != exp.config.depth:
+            if {k: v for k, v in vars(cfg).items() if k != "depth"} == \
+                    {k: v for k, v in vars(exp.config).items() if k != "depth"}:
+                with self.session.locked() as e:
+                    e.config.depth = cfg.depth   # the run's own views and exports follow it too
+                self._set_depth(cfg.depth)
+                self._show()
+                return
+        super()._on_form_changed()
 
     def draw(self, frame):
-        self.loss_plot.append_rows(frame.rows)
+        self._rows.extend(frame.rows)
+        self.loss_plot.append_rows(self._loss_rows(frame.rows))
         a = frame.snapshot.arrays
-        if "fit/legendre" not in a:
+        if "fit_d1/legendre" not in a:
             return
-        exp = self.experiment
+        self._arrays = a
+        self._tables = frame.snapshot.tables or self._tables
+        self._metrics = self.latest_metrics(frame, "rmse_d1/legendre") or self._metrics
+        self._show()
+
+    def _show(self):
+        """Draw the kept preview at the chosen depth."""
+        a, d, exp = self._arrays, self.view_depth, self.experiment
+        if f"fit_d{d}/legendre" not in a:
+            return
         for f in FITS:
-            self.fits[f].setData(exp.grid, a[f"fit/{f}"])
-        self.fit_range.cover(*(np.clip(a[f"fit/{f}"], -1e3, 1e3) for f in FITS))
+            self.fits[f].setData(exp.grid, a[f"fit_d{d}/{f}"])
+        self.fit_range.cover(*(np.clip(a[f"fit_d{d}/{f}"], -1e3, 1e3) for f in FITS))
         for k, item in self.coef_items.items():
-            c = a[f"coef/{k}"]
+            c = a[f"coef_d{d}/{k}"]
             item.setData(np.arange(len(c)), c)
-        self.coef_range.cover(*(a[f"coef/{k}"] for k in self.coef_items))
-        m = self.latest_metrics(frame, "rmse_d1/legendre")
+        self.coef_range.cover(*(a[f"coef_d{d}/{k}"] for k in self.coef_items))
+        m = self._metrics
         if m is not None:
             depths = np.array(list(DEPTHS), float)
-            errors = {f: np.maximum([m[f"rmse_d{d}/{f}"] for d in DEPTHS], 1e-16) for f in FITS}
+            errors = {f: np.maximum([m[f"rmse_d{k}/{f}"] for k in DEPTHS], 1e-16) for f in FITS}
             for f in FITS:
                 self.depth_curves[f].setData(depths, errors[f])
             self.depth_range.cover(*errors.values())
-            err = m["expansion_error"]
-            scale = float(np.max(np.abs(exp.f(exp.grid)))) or 1.0
-            ok = "reproduces" if err <= 1e-6 * scale else "does NOT reproduce"
+            err = m[f"expansion_error_d{d}"]
+            ok = "reproduces" if err <= 1e-6 * self._scale else "does NOT reproduce"
             self.check_label.set_html(f"<b>expansion check: the polynomial {ok} the network "
-                                      f"(max |net − polynomial| = {err:.2g}, output scale {scale:.3g})</b>")
-        rows = frame.snapshot.tables.get("fits")
+                                      f"(max |net − polynomial| = {err:.2g}, output scale {self._scale:.3g})</b>")
+        rows = self._tables.get(f"fits_d{d}")
         if rows:
             fill_table(self.table, [[FIT_LABELS[row["fit"]], str(row["degree"]), f"{row['rmse']:.3g}",
                                      f"{row['vs_legendre']:.3g}" + (f" (diverged at step {row['diverged_at']})"
                                                                     if row["diverged_at"] else "")] for row in rows])
-        self.poly_label.set_html("<b>The trained residual x² net (width k) as a polynomial:</b><br>"
-                                + polynomial_text(a["coef/residual-x2"]) + "<br><b>Legendre projection:</b><br>"
-                                + polynomial_text(a["coef/legendre"]))
+        self.poly_label.set_html(f"<b>The trained residual x² net (width k, depth {d}) as a polynomial:</b><br>"
+                                 + polynomial_text(a[f"coef_d{d}/residual-x2"]) + "<br><b>Legendre projection:</b><br>"
+                                 + polynomial_text(a[f"coef_d{d}/legendre"]))
 
     def figures(self):
         return [self.fit_plot, self.depth_plot, self.coef_plot, self.loss_plot]
