@@ -107,6 +107,8 @@ class PolynomialExperiment(Experiment):
     def __init__(self, config=None):
         super().__init__(config)
         c = self.config
+        if c.depth not in DEPTHS:
+            raise DataError(f"depth {c.depth}: choose 1 to {DEPTHS[-1]} (every one of them trains; degree 2^depth)")
         self.f, self.expression = target_function(c.target, c.expression)
         self.source = f"built-in: y = {self.expression} on [-1, 1], {c.points} points"
         self.x = np.linspace(-1, 1, c.points).astype(np.float32)

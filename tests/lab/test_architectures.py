@@ -45,6 +45,8 @@ def test_typed_targets_and_their_errors():
                        ("__import__('os')", "NameError")]:
         with pytest.raises(DataError, match=words):
             target_function("expression", bad)
+    with pytest.raises(DataError, match="depth 7"):
+        PolynomialExperiment(PolynomialExperiment.preset_config(depth=7))
     e = PolynomialExperiment(PolynomialExperiment.preset_config(target="expression", expression="x**3", steps=3))
     s = e.step()
     assert {f"fit_d{d}/{f}" for f in FITS for d in DEPTHS} <= set(s.arrays)
