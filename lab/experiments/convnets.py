@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataError
 from ..nn.losses import softmax, softmax_cross_entropy
 from ..nn.resnet import SmallResNet
 from ..nn.vgg import MiniVGG
@@ -63,6 +64,10 @@ class ConvNetExperiment(DigitsExperiment):
     default_preset = "mini-vgg"
 
     def __init__(self, config=None, data=None):
+        c = config if config is not None else self.preset_config(self.default_preset)
+        if not c.channels or min(c.channels) < 1 or (c.architecture == "mini-vgg" and len(c.channels) > 4):
+            raise DataError(f"channels {c.channels}: give 1 to 4 positive numbers for mini-VGG (one per block), "
+                            "or one or more for the ResNet (one per stage)")
         super().__init__(config, data)
         c = self.config
         init = np.random.default_rng([c.seed, 5])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataError
 from ..nn.deep_mlp import KINDS, DeepMLP
 from ..nn.losses import softmax_cross_entropy
 from ..optim import Adam
@@ -61,6 +62,9 @@ class HighwayExperiment(DigitsExperiment):
                     "he-init": "He initialisation keeps a plain ReLU net's signal alive a while longer"}
 
     def __init__(self, config=None, data=None):
+        c = config if config is not None else self.preset_config(self.default_preset)
+        if c.depth < 1 or c.width < 1:
+            raise DataError(f"depth {c.depth}, width {c.width}: each net needs at least one layer of one unit")
         super().__init__(config, data)
         c = self.config
         d_in = self.split.side ** 2

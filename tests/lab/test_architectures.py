@@ -104,6 +104,15 @@ def test_convnets_train_and_continue_exactly(preset, tmp_path):
     assert all(v.dtype == np.float32 for v in e.net.params.values())
 
 
+@pytest.mark.parametrize("name,sets,words", [("convnet", ["channels="], "channels"),
+                                               ("mini-vgg", ["channels=4,4,4,4,4"], "1 to 4"),
+                                               ("highway", ["depth=0"], "at least one layer")])
+def test_impossible_shapes_are_refused_with_a_reason(name, sets, words, tmp_path, capsys):
+    args = [a for kv in sets for a in ("--set", kv)]
+    assert main(["run", name, *args, "--out", str(tmp_path)]) == 2
+    assert words in capsys.readouterr().err
+
+
 def test_resnet_cli_contract(tmp_path, capsys):
     assert main(["run", "resnet", "--set", "n_train=96", "--set", "n_test=32", "--set", "channels=4,8",
                  "--epochs", "1", "--out", str(tmp_path)]) == 0
