@@ -6,7 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from .style import PALETTE, cache_axes, nice_ceiling, style
+from .style import PALETTE, SteadyRange, cache_axes, nice_ceiling, style
 
 
 class _Buffer:
@@ -158,6 +158,9 @@ class BandCurves(pg.PlotWidget):
             self.bands[key] = (lo_c, hi_c, band)
             self.buffers[key] = (_Buffer(), _Buffer())  # (x, estimate), (low, high)
         cache_axes(pi)
+        # the counter keeps growing and the intervals narrow: re-range in steps, not every frame
+        self.x_range = SteadyRange(pi, "x", margin=0.02, headroom=1.0)
+        self.y_range = SteadyRange(pi)
 
     def append_rows(self, rows, x_key):
         """rows: [(step, metrics)]; the x of each point is metrics[x_key]."""
@@ -173,8 +176,12 @@ class BandCurves(pg.PlotWidget):
             lo_c, hi_c, _ = self.bands[key]
             lo_c.setData(line.x[:line.n], band.x[:band.n])
             hi_c.setData(line.x[:line.n], band.y[:band.n])
+            self.x_range.cover([0], xs)
+            self.y_range.cover(los, his)
 
     def clear_data(self):
+        self.x_range.reset()
+        self.y_range.reset()
         for key, (line, band) in self.buffers.items():
             line.clear()
             band.clear()

@@ -48,8 +48,10 @@ class SteadyRange:
     then repaints the curves without re-laying out the plot (pyqtgraph's auto-range would re-fit,
     re-tick and re-size the axis on every frame). ``log=True`` for a log-scale axis (values > 0)."""
 
-    def __init__(self, plot_item, axis="y", log=False, margin=0.08):
-        self.plot_item, self.axis, self.log, self.margin = plot_item, axis, log, margin
+    def __init__(self, plot_item, axis="y", log=False, margin=0.08, headroom=0.0):
+        """``headroom``: extra room above the data when the top grows (e.g. 1.0 doubles it: counts
+        that keep growing then re-lay out the axis only log2(n) times)."""
+        self.plot_item, self.axis, self.log, self.margin, self.headroom = plot_item, axis, log, margin, headroom
         plot_item.enableAutoRange(axis=axis, enable=False)
         self.limits = None
 
@@ -69,6 +71,6 @@ class SteadyRange:
         if self.limits is not None:  # grow past the old limits too: fewer re-layouts while a run settles
             lo, hi = min(lo, self.limits[0]), max(hi, self.limits[1])
         span = max(hi - lo, 1e-9 if not self.log else 0.5)
-        self.limits = (lo - self.margin * span, hi + self.margin * span)
+        self.limits = (lo - self.margin * span, hi + (self.margin + self.headroom) * span)
         set_range = self.plot_item.setYRange if self.axis == "y" else self.plot_item.setXRange
         set_range(*self.limits, padding=0)

@@ -14,7 +14,7 @@ from lab.stats.month_models import MODEL_NAMES
 
 from ..live_text import fill_table
 from ..plots import PALETTE, BandCurves
-from ..plots.style import cache_axes, style
+from ..plots.style import SteadyRange, cache_axes, style
 from .base import ExperimentTab
 
 EXPLANATION = """
@@ -84,6 +84,7 @@ class ForecastTab(ExperimentTab):
                                            labelOpts={"position": 0.92, "color": "#000"})
         pi.addItem(self.target_line)
         cache_axes(pi)
+        self.totals_range = SteadyRange(pi, headroom=1.0)  # the counts keep growing: re-range rarely
         # fan chart
         fan = QWidget()
         fl = QVBoxLayout(fan)
@@ -111,6 +112,8 @@ class ForecastTab(ExperimentTab):
         self.fan_target = pg.InfiniteLine(angle=0, pen=pg.mkPen("#d62728", width=1.5, style=Qt.DashLine),
                                           label="target", labelOpts={"position": 0.05, "color": "#d62728", "anchors": [(0, 1), (0, 1)]})
         pi.addItem(self.fan_target)
+        self.fan_range = SteadyRange(pi)
+        cache_axes(pi)
         fl.addWidget(self.fan_plot)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["model", "P(target)", "95 % interval", "fitted"])
@@ -135,6 +138,8 @@ class ForecastTab(ExperimentTab):
             c.setData([], [])
         self._fan = {}
         self.table.setRowCount(0)
+        self.totals_range.reset()
+        self.fan_range.reset()
         fits = exp.fits()
         self._draw_fits(fits)
         c = exp.config
@@ -164,6 +169,7 @@ class ForecastTab(ExperimentTab):
         if edges is not None:
             for n, c in self.total_curves.items():
                 c.setData(edges, a[f"totals_hist/{n}"])
+            self.totals_range.cover(0, *(a[f"totals_hist/{n}"] for n in self.total_curves))
         self._fan = {n: a[f"fan/{n}"] for n in MODEL_NAMES if f"fan/{n}" in a}
         self._draw_fan()
         rows = frame.snapshot.tables.get("probabilities")
@@ -183,6 +189,7 @@ class ForecastTab(ExperimentTab):
         i = MODEL_NAMES.index(self.fan_model.currentText())
         for line, q in zip(self.fan_lines, qs):
             line.setData(x, np.concatenate([[actual[-1]], q]))
+        self.fan_range.cover(actual, qs, [self.experiment.config.target])
         if getattr(self, "_fan_colour", None) != i:  # restyle only when the model changes: a new pen redraws all
             self._fan_colour = i
             for line in self.fan_lines:
