@@ -61,6 +61,11 @@ def test_convnet_page_overlays_earlier_runs(qtbot, open_tab):
     run(qtbot, tab, 2)
     assert tab.acc_plot.buffers["test_accuracy"].n == 1
     assert tab.filters.current.shape == (3, 4 * 3 + 3) and "conv1b" in tab.maps.title.text
+    cfg = tab.form_config()
+    cfg.show_layer = 3                  # a view setting: the maps switch at once, the run goes on
+    tab.form.set_config(cfg)
+    tab._on_form_changed()
+    assert "conv2a" in tab.maps.title.text and tab.experiment.steps_done == 2
     tab.preset_box.setCurrentText("resnet")
     tab.form.set_config(ConvNetExperiment.preset_config("resnet", channels=[4, 8], n_train=64, n_test=32,
                                                         batch_size=32, epochs=1, preview_every=1))

@@ -111,23 +111,26 @@ class ConvNetTab(ExperimentTab):
     def _fill_table(self):
         fill_table(self.table, [self._current, *self.runs] if self._current else self.runs)
 
+    def _on_form_changed(self):
+        """The feature layer only chooses what is shown: switch it at once, no Reset."""
+        cfg = self.form_config()
+        exp = self.experiment
+        if cfg is not None and exp is not None and not self.session.busy and cfg.show_layer != exp.config.show_layer:
+            if {k: v for k, v in vars(cfg).items() if k != "show_layer"} == \
+                    {k: v for k, v in vars(exp.config).items() if k != "show_layer"}:
+                with self.session.locked() as e:
+                    e.config.show_layer = cfg.show_layer
+                    arrays, layer = e.preview_arrays(), e.shown_layer   # one test digit: a few ms
+                self._draw_preview(arrays, layer)
+                return
+        super()._on_form_changed()
+
     def draw(self, frame):
         self.cost_plot.append_rows(frame.rows)
         self.acc_plot.append_rows(frame.rows)
         a = frame.snapshot.arrays
         if "filters" in a:
-            f = a["filters"]
-            lo = f.min(axis=(1, 2), keepdims=True)
-            span = np.maximum(f.max(axis=(1, 2), keepdims=True) - lo, 1e-12)
-            self.filters.show_image(tile_grid((f - lo) / span, cols=min(8, len(f)), pad=1, pad_value=1.0))
-            maps = a["maps"]
-            mx = np.maximum(maps.max(axis=(1, 2), keepdims=True), 1e-12)
-            layer = frame.snapshot.text.get("layer", "")
-            self.maps.show_image(tile_grid(np.clip(maps / mx, 0, 1), cols=min(8, len(maps)), pad=1, pad_value=1.0),
-                                 f"Feature maps: {layer} ({len(maps)})")
-            p = a["probe_probs"]
-            self.probe_label.set_html(f"test digit, true class {self.experiment.split.y_test[0]}: "
-                                     f"predicted {int(p.argmax())} ({p.max():.0%})")
+            self._draw_preview(a, frame.snapshot.text.get("layer", ""))
         if "confusion" in a:
             self.confusion.set_matrix(a["confusion"], levels=(0, float(a["confusion"].max()) or 1.0))
         m = frame.snapshot.metrics
@@ -138,6 +141,20 @@ class ConvNetTab(ExperimentTab):
             if e is not None:
                 self._current[4] = f"{e['test_accuracy']:.2%}"
             self._fill_table()
+
+    def _draw_preview(self, a, layer):
+        """The filters, the chosen layer's maps and the probe digit's prediction."""
+        f = a["filters"]
+        lo = f.min(axis=(1, 2), keepdims=True)
+        span = np.maximum(f.max(axis=(1, 2), keepdims=True) - lo, 1e-12)
+        self.filters.show_image(tile_grid((f - lo) / span, cols=min(8, len(f)), pad=1, pad_value=1.0))
+        maps = a["maps"]
+        mx = np.maximum(maps.max(axis=(1, 2), keepdims=True), 1e-12)
+        self.maps.show_image(tile_grid(np.clip(maps / mx, 0, 1), cols=min(8, len(maps)), pad=1, pad_value=1.0),
+                             f"Feature maps: {layer} ({len(maps)})")
+        p = a["probe_probs"]
+        self.probe_label.set_html(f"test digit, true class {self.experiment.split.y_test[0]}: "
+                                  f"predicted {int(p.argmax())} ({p.max():.0%})")
 
     def figures(self):
         return [self.cost_plot, self.acc_plot, self.filters, self.maps, self.confusion]
