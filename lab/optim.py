@@ -12,6 +12,8 @@ SGD, momentum, Nesterov momentum, Adagrad, Adadelta, RMSProp, Adam, Nadam, AMSGr
 2015) and the GIF/optimizer seed's "noise training" (Gumbel noise on the gradient).
 """
 
+import math
+
 import numpy as np
 
 
@@ -264,7 +266,7 @@ class GumbelNoise(GradientNoise):
         self.opt.update(params, noisy)
 
 
-SCHEDULES = ("constant", "step", "extreme_step", "exponential")
+SCHEDULES = ("constant", "step", "extreme_step", "exponential", "cosine")
 
 
 def scheduled_lr(base_lr, step, kind="constant", decay_steps=1000, factor=0.1):
@@ -272,7 +274,8 @@ def scheduled_lr(base_lr, step, kind="constant", decay_steps=1000, factor=0.1):
 
     constant: base; step: base * factor^(step // decay_steps);
     extreme_step: the seed's "extreme step decay": base for the first phase, then base * factor
-    (factor 0.01 in the seed); exponential: base * factor^(step / decay_steps).
+    (factor 0.01 in the seed); exponential: base * factor^(step / decay_steps); cosine: a half
+    cosine from base at step 0 to base * factor at ``decay_steps``, and base * factor after.
     """
     if kind == "constant":
         return base_lr
@@ -282,4 +285,7 @@ def scheduled_lr(base_lr, step, kind="constant", decay_steps=1000, factor=0.1):
         return base_lr if step < decay_steps else base_lr * factor
     if kind == "exponential":
         return base_lr * factor ** (step / decay_steps)
+    if kind == "cosine":
+        t = min(1.0, step / max(1, decay_steps))
+        return base_lr * (factor + (1 - factor) * 0.5 * (1 + math.cos(math.pi * t)))
     raise ValueError(f"unknown schedule {kind!r}; choose from {SCHEDULES}")

@@ -71,7 +71,9 @@ class Snapshot:
 def config_field(default, help="", label=None, **limits):
     """A config dataclass field carrying what the GUI form and the CLI need: a tooltip
     (``help``), a label, and limits (``min``, ``max``, ``choices``, ``log`` for learning rates,
-    ``kind="path"`` for files and folders, ``slider=True`` for a small int range shown as a slider)."""
+    ``kind="path"`` for files and folders, ``slider=True`` for a small int range shown as a slider,
+    ``view=True`` for a field that only chooses what is shown, so the GUI applies it to a running
+    experiment without a Reset)."""
     meta = {"help": help, "label": label, **limits}
     if isinstance(default, (list, dict)):
         return dataclasses.field(default_factory=lambda d=default: type(d)(d), metadata=meta)

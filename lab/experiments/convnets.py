@@ -42,8 +42,8 @@ class ConvNetConfig(DigitsConfig):
                                   max=0.9)
     weight_decay: float = config_field(1e-4, "L2 penalty on the weights (adds wd * W to their gradients)",
                                        label="Weight decay", min=0.0, max=1.0, log=True)
-    show_layer: int = config_field(2, "Which conv layer's feature maps to show (1 = first); switches the view at once", label="Feature layer",
-                                   min=1, max=64)
+    show_layer: int = config_field(2, "Which conv layer's feature maps to show (1 = first); switches the view at once",
+                                   label="Feature layer", min=1, max=64, view=True)
     preview_every: int = config_field(20, "Steps between redraws of the filters and feature maps",
                                       label="Preview every", min=1, max=100_000)
 

@@ -1,8 +1,7 @@
 """What the digit classifiers of the architectures tab share: the data (the user's MNIST-format
 IDX files, found ones, or the built-in digits; split by ``lab.data.split``), batched evaluation,
-the confusion matrix, and the learning-rate schedule."""
+and the confusion matrix."""
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +10,7 @@ from ..data.augment import random_shift
 from ..data.mnist import load_digits_data
 from ..data.split import split_images
 from ..nn.losses import softmax_cross_entropy
+from ..optim import scheduled_lr
 from .base import Experiment, config_field
 
 
@@ -64,12 +64,6 @@ def confusion(y, pred, k):
     return np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
 
 
-def cosine_lr(lr, step, total, floor=0.02):
-    """lr on a half cosine from lr at step 0 to floor * lr at ``total`` steps."""
-    t = min(1.0, step / max(1, total))
-    return lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
-
-
 class DigitsExperiment(Experiment):
     """An epoch loop over the split: ``next_batch()`` draws the next minibatch (shuffled per epoch,
     randomly shifted), ``lr_now()`` is the schedule's rate for the coming step, ``epoch_done`` is
@@ -94,7 +88,7 @@ class DigitsExperiment(Experiment):
         return self.steps_done % self.steps_per_epoch == 0
 
     def lr_now(self):
-        return cosine_lr(self.config.lr, self.steps_done, self.total_steps)
+        return scheduled_lr(self.config.lr, self.steps_done, "cosine", self.total_steps, 0.02)
 
     def next_batch(self):
         """-> x (B, 1, side, side) float32, y (B,) int64."""

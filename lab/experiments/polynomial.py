@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..nn.residual_chain import ResidualChain
-from ..optim import Adam
+from ..optim import Adam, scheduled_lr
 from ..stats.orthogonal import chebyshev_projection, l2_rmse, legendre_projection, power_coefficients
 from .base import Experiment, Snapshot, config_field
 from .history import MetricHistory
@@ -74,9 +74,9 @@ class PolynomialConfig:
                                    label="Expression")
     depth: int = config_field(3, "Layers n shown (every depth 1..6 trains, so this only switches the view; "
                                  "degree 2^n)", label="Depth",
-                              min=1, max=6, slider=True)
-    width: int = config_field(8, "Units per layer of the residual x² net and the ReLU² net (the scalar chains have 1)", label="Width",
-                              min=2, max=64)
+                              min=1, max=6, slider=True, view=True)
+    width: int = config_field(8, "Units per layer of the residual x² net and the ReLU² net (the scalar chains have 1)",
+                              label="Width", min=2, max=64)
     points: int = config_field(256, "Training points, evenly spaced on [-1, 1]", label="Points", min=16, max=100_000)
     lr: float = config_field(1e-2, "Adam learning rate (every network), decayed on a cosine to 5 % by the last step",
                              label="Learning rate", min=1e-6, max=1.0,
@@ -171,7 +171,7 @@ class PolynomialExperiment(Experiment):
     def step(self):
         c = self.config
         metrics = {}
-        lr = c.lr * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, self.steps_done / c.steps))))  # cosine decay
+        lr = scheduled_lr(c.lr, self.steps_done, "cosine", c.steps, 0.05)
         for key, net in self.nets.items():
             if self.diverged[key]:
                 continue

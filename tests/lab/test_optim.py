@@ -103,6 +103,9 @@ def test_schedules():
     assert scheduled_lr(1.0, 99, "extreme_step", 100, 0.01) == 1.0
     assert scheduled_lr(1.0, 100, "extreme_step", 100, 0.01) == 0.01
     assert scheduled_lr(1.0, 50, "exponential", 100, 0.25) == pytest.approx(0.5)
+    assert scheduled_lr(1.0, 0, "cosine", 100, 0.05) == 1.0
+    assert scheduled_lr(1.0, 50, "cosine", 100, 0.05) == pytest.approx(0.525)
+    assert scheduled_lr(1.0, 200, "cosine", 100, 0.05) == pytest.approx(0.05)
     with pytest.raises(ValueError):
         scheduled_lr(1.0, 0, "cosine?")
 

@@ -60,9 +60,10 @@ class LiveCurves(pg.PlotWidget):
         pi.disableAutoRange()
         cache_axes(pi)
         self.fixed_y = None
+        self._y = SteadyRange(pi, log=log_y, margin=0.15)
         self.references = []     # the reference curves' items (all kept runs)
         self._ref_runs = []      # the same, one list per kept run
-        self._xr = self._yr = None
+        self._xr = None
 
     def fix_y_range(self, lo, hi):
         """Keep the y axis at [lo, hi] (e.g. probabilities 0..1)."""
@@ -91,22 +92,14 @@ class LiveCurves(pg.PlotWidget):
             self._xr = nice_ceiling(max(x_max * 1.25, 10))
             pi.setXRange(0, self._xr, padding=0.01)
         if self.fixed_y is None:
-            ys = np.concatenate([b.y[:b.n] for b in bufs])
-            ys = ys[np.isfinite(ys)]
-            if self.log_y:
-                ys = np.log10(ys[ys > 0])
-            if ys.size:
-                lo, hi = float(ys.min()), float(ys.max())
-                if self._yr is None or lo < self._yr[0] or hi > self._yr[1]:
-                    span = max(hi - lo, 1e-9)
-                    self._yr = (lo - 0.15 * span, hi + 0.15 * span)
-                    pi.setYRange(*self._yr, padding=0)
+            self._y.cover(*(b.y[:b.n] for b in bufs))
 
     def clear_data(self):
         for key, buf in self.buffers.items():
             buf.clear()
             self.curves[key].setData([], [])
-        self._xr = self._yr = None
+        self._xr = None
+        self._y.reset()
 
     def keep_as_reference(self, label, keep=1, colour=None):
         """Keep the current curves, dashed, as a finished run's, so runs compare on one plot.

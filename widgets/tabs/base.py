@@ -6,13 +6,14 @@ A subclass sets ``experiment_cls`` and ``explanation`` and implements ``build_vi
 ``draw(frame)``, and optionally ``clear_views()`` and ``figures()``.
 """
 
+import dataclasses
 import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from lab.experiments.base import config_from_dict
+from lab.experiments.base import config_from_dict, config_to_dict
 
 from ..controls import ControlPanel, choose_data_path
 from ..panels import ExplanationPanel, ExportBox, LoadBar, MessageBar
@@ -267,6 +268,8 @@ class ExperimentTab(RunFiles, QWidget):
 
     def _on_form_changed(self):
         cfg = self.form_config()
+        if self._apply_view_settings(cfg):
+            return
         if cfg is not None and self.session.busy:  # the newest settings win: read with them instead
             self.session.replace(cfg)
             return
@@ -276,6 +279,27 @@ class ExperimentTab(RunFiles, QWidget):
             self.session.replace(cfg)
         else:
             self.status.emit("Settings changed: press Reset (Ctrl+R) to start a run with them")
+
+    def _apply_view_settings(self, cfg):
+        """Fields marked ``view=True`` only choose what is shown (e.g. which depth, which layer):
+        a change to them alone goes into the experiment between two steps and is drawn at once,
+        with no Reset and nothing of the run lost. True when that is what happened."""
+        exp = self.experiment
+        if cfg is None or exp is None or self.session.busy:
+            return False
+        new, old = config_to_dict(cfg), config_to_dict(exp.config)
+        changed = [k for k in new if new[k] != old[k]]
+        views = {f.name for f in dataclasses.fields(cfg) if f.metadata.get("view")}
+        if not changed or not set(changed) <= views:
+            return False
+        with self.session.locked() as e:
+            for k in changed:
+                setattr(e.config, k, new[k])
+            self.on_view_settings(changed)
+        return True
+
+    def on_view_settings(self, names):
+        """Redraw for changed view settings; called between two steps (keep it short)."""
 
     def open_data(self, path=None):
         """Choose a data file or folder (Ctrl+O) and start a fresh experiment on it. The data are read

@@ -272,8 +272,9 @@ class CTTab(ExperimentTab):
                 (f"{self.experiment.model_name} (ours)", self._latest.get("psnr_denoised"),
                  self._latest.get("ssim_denoised"), None)]
         rows += [(r["method"], r["psnr"], r["ssim"], r["seconds"]) for r in self._baselines]
-        fill_table(self.table, [[v if isinstance(v, str) else ("" if v is None else f"{v:.3f}" if c != 1 else f"{v:.2f}")
-                                 for c, v in enumerate(row)] for row in rows])
+        def cell(c, v):
+            return v if isinstance(v, str) else "" if v is None else f"{v:.2f}" if c == 1 else f"{v:.3f}"
+        fill_table(self.table, [[cell(c, v) for c, v in enumerate(row)] for row in rows])
 
     def figures(self):
         return [self.view, *self.panels.values(), self.loss_plot, self.psnr_plot, self.ssim_plot]

@@ -111,19 +111,10 @@ class ConvNetTab(ExperimentTab):
     def _fill_table(self):
         fill_table(self.table, [self._current, *self.runs] if self._current else self.runs)
 
-    def _on_form_changed(self):
-        """The feature layer only chooses what is shown: switch it at once, no Reset."""
-        cfg = self.form_config()
+    def on_view_settings(self, names):
+        """The feature layer only chooses what is shown: one test digit's forward (a few ms)."""
         exp = self.experiment
-        if cfg is not None and exp is not None and not self.session.busy and cfg.show_layer != exp.config.show_layer:
-            if {k: v for k, v in vars(cfg).items() if k != "show_layer"} == \
-                    {k: v for k, v in vars(exp.config).items() if k != "show_layer"}:
-                with self.session.locked() as e:
-                    e.config.show_layer = cfg.show_layer
-                    arrays, layer = e.preview_arrays(), e.shown_layer   # one test digit: a few ms
-                self._draw_preview(arrays, layer)
-                return
-        super()._on_form_changed()
+        self._draw_preview(exp.preview_arrays(), exp.shown_layer)
 
     def draw(self, frame):
         self.cost_plot.append_rows(frame.rows)

@@ -54,7 +54,8 @@ class HighwayTab(ExperimentTab):
         for p in (self.cost_plot, self.acc_plot):
             p.getPlotItem().setLabel("bottom", "step (minibatch)")
         self.grad_plot = pg.PlotWidget()
-        pi = style(self.grad_plot, "Gradient reaching each layer (‖∂ℓ/∂hᵢ‖ per example, recent steps)", "layer (1 = first)",
+        pi = style(self.grad_plot, "Gradient reaching each layer (‖∂ℓ/∂hᵢ‖ per example, recent steps)",
+                   "layer (1 = first)",
                    "gradient norm (log scale)")
         pi.setLogMode(y=True)
         pi.showGrid(x=True, y=True, alpha=0.25)

@@ -159,19 +159,10 @@ class PolynomialTab(ExperimentTab):
         d = self.view_depth
         return [(s, {f"loss/{f}": m[f"loss_d{d}/{f}"] for f in NETS if f"loss_d{d}/{f}" in m}) for s, m in rows]
 
-    def _on_form_changed(self):
-        """Depth only chooses what is shown (every depth trains): switch the views at once, no Reset."""
-        cfg = self.form_config()
-        exp = self.experiment
-        if cfg is not None and exp is not None and not self.session.busy and cfg.depth != exp.config.depth:
-            if {k: v for k, v in vars(cfg).items() if k != "depth"} == \
-                    {k: v for k, v in vars(exp.config).items() if k != "depth"}:
-                with self.session.locked() as e:
-                    e.config.depth = cfg.depth   # the run's own views and exports follow it too
-                self._set_depth(cfg.depth)
-                self._show()
-                return
-        super()._on_form_changed()
+    def on_view_settings(self, names):
+        """Depth only chooses what is shown (every depth trains): switch the views at once."""
+        self._set_depth(self.experiment.config.depth)
+        self._show()
 
     def draw(self, frame):
         self._rows.extend(frame.rows)
