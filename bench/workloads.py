@@ -32,6 +32,7 @@ from lab.nn import conv as conv_mod  # noqa: E402
 from lab.nn.activations import ACTIVATIONS, logistic  # noqa: E402
 from lab.nn.dense import dense_backward, dense_forward  # noqa: E402
 from lab.nn.losses import bce_with_logits, softmax_cross_entropy  # noqa: E402
+from lab.nn.conv_stack import ConvStack  # noqa: E402
 from lab.nn.mlp import MLP  # noqa: E402
 from lab.optim import Adam  # noqa: E402
 
@@ -86,12 +87,15 @@ class W1:
 
 # ------------------------------------------------------------------------------------------ W2
 class W2:
-    """Residual conv denoiser: 1->32, 3 x 32->32, 32->1, 3x3 'same', ReLU; loss mean((noisy - net - clean)^2)."""
+    """Residual conv denoiser: 1->32, 3 x 32->32, 32->1, 3x3 'same', ReLU; loss mean((noisy - net - clean)^2).
+    The fast path is the CT tab's own ``ConvStack``; ``conv=(forward, backward)`` builds it layer by
+    layer on those functions instead (the float64 reference of ``--check``)."""
 
     def __init__(self, dtype=np.float32, seed=0, conv=None):
         rng = np.random.default_rng(seed)
-        self.fwd, self.bwd = conv or (conv_mod.conv_forward, conv_mod.conv_backward)
         chans = [1, 32, 32, 32, 32, 1]
+        self.fwd, self.bwd = conv or (None, None)
+        self.stack = None if conv else ConvStack(chans)
         self.params = {}
         for i, (a, b) in enumerate(zip(chans[:-1], chans[1:])):
             self.params[f"W{i}"] = np.zeros((b, a, 3, 3), dtype)
@@ -102,6 +106,11 @@ class W2:
         self.opt = Adam(lr=1e-3)
 
     def loss_and_grads(self):
+        if self.stack is not None:
+            r = self.stack.forward(self.noisy, self.params)
+            diff = (self.noisy - r) - self.clean
+            _, grads = self.stack.backward(-2 * diff / diff.size)      # d loss / d net
+            return float(np.mean(diff * diff)), grads
         h, caches = self.noisy, []
         for i in range(5):
             h, c = self.fwd(h, self.params[f"W{i}"], self.params[f"b{i}"])

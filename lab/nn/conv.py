@@ -15,6 +15,8 @@ reference the tests and ``bench/workloads.py --check`` compare against.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .gemm import matmul_into
+
 
 def _corr(xp, w):
     """Valid cross-correlation. xp: (N, C, Hp, Wp), w: (F, C, k, k) -> (N, F, Hp-k+1, Wp-k+1)."""
@@ -58,14 +60,6 @@ def conv_backward_direct(dout, cache, need_dx=True):
 IM2COL_MAX = 144  # up to this many products per output pixel (16 channels at 3x3), im2col beats k*k GEMMs
 
 
-def _mm(a, b, out):
-    """out = a @ b; an inner dimension of 1 (a single channel) as a broadcast product, which BLAS
-    does badly as a GEMM."""
-    if a.shape[1] == 1:
-        return np.multiply(a, b, out=out)
-    return np.matmul(a, b, out=out)
-
-
 def _layout(shape, k):
     N, C, H, W = shape
     p = k // 2
@@ -90,15 +84,13 @@ def conv_forward(x, w, b):
             o = (t // k) * Wp + t % k
             cols[:, t * C:(t + 1) * C] = buf[o:o + M]
         out = cols @ wk.reshape(k * k * C, F)
+        out += b
     else:
         out = np.empty((M, F), x.dtype)
-        _mm(buf[:M], wk[0], out)
-        tmp = np.empty_like(out)
-        for t in range(1, k * k):                                # out += shifted input @ W[tap]
+        out[...] = b                                             # the bias, then every tap accumulates on it
+        for t in range(k * k):                                   # out += shifted input @ W[tap], in place
             o = (t // k) * Wp + t % k
-            _mm(buf[o:o + M], wk[t], tmp)
-            out += tmp
-    out += b
+            matmul_into(buf[o:o + M], wk[t], out, accumulate=True)
     y = np.ascontiguousarray(out.reshape(N, Hp, Wp, F)[:, :H, :W].transpose(0, 3, 1, 2))
     return y, (buf, wk, x.shape, F)
 
@@ -120,10 +112,8 @@ def conv_backward(dout, cache, need_dx=True):
     dx = None
     if need_dx:
         dbuf = np.zeros((M + tail, C), dout.dtype)
-        tmp = np.empty((M, C), dout.dtype)
         for t in range(k * k):                                   # backprop into x: each tap's share, shifted back
             o = (t // k) * Wp + t % k
-            _mm(dpad, wk[t].T, tmp)
-            dbuf[o:o + M] += tmp
+            matmul_into(dpad, wk[t].T, dbuf[o:o + M], accumulate=True)
         dx = np.ascontiguousarray(dbuf[:M].reshape(N, Hp, Wp, C)[:, p:p + H, p:p + W].transpose(0, 3, 1, 2))
     return dx, dw, db

@@ -8,7 +8,8 @@ images, and ``state_dict``/``load_state_dict``. :func:`make_denoiser` picks one 
 import numpy as np
 
 from ...nn.autoencoder import SeedAutoencoder
-from ...nn.cnn import cnn_backward, cnn_forward, init_cnn
+from ...nn.cnn import init_cnn
+from ...nn.conv_stack import ConvStack
 from ...optim import Adam
 
 
@@ -38,22 +39,24 @@ class ResidualDenoiser(Denoiser):
 
     def __init__(self, config, rng):
         self.config = c = config
-        self.params = init_cnn([1] + [c.channels] * (c.depth - 1) + [1], rng=rng)
+        channels = [1] + [c.channels] * (c.depth - 1) + [1]
+        self.params = init_cnn(channels, rng=rng)
+        self.net = ConvStack(channels)                  # buffers reused from step to step
         self.params[f"W{c.depth - 1}"] *= 0.1  # start near the identity: predicted noise ~ 0
         self.opt = Adam(lr=c.lr)
 
     def train_step(self, slices, rng):
         clean, noisy = slices.patches(self.config.patch, self.config.batch_size, rng)
-        r, caches = cnn_forward(noisy, self.params)
+        r = self.net.forward(noisy, self.params)
         diff = (noisy - r) - clean
         loss = float(np.mean(diff * diff)) / 2
         if np.isfinite(loss):
-            _, grads = cnn_backward(-diff / diff.size, caches)  # d(mean/2)/dr = -(out - clean) / n
+            _, grads = self.net.backward(-diff / diff.size)     # d(mean/2)/dr = -(out - clean) / n
             self.opt.update(self.params, grads)
         return loss, noisy.size
 
     def denoise(self, noisy_w):
-        r, _ = cnn_forward(noisy_w[:, None].astype(np.float32), self.params)
+        r = self.net.predict(noisy_w[:, None].astype(np.float32), self.params)
         return noisy_w - r[:, 0], r[:, 0]
 
     def state_dict(self):
