@@ -7,7 +7,7 @@ statistics in ``state[name]``). Stride 1 uses the GEMM convolution of ``lab.nn.c
 import numpy as np
 
 from .activations import relu_backward, relu_forward
-from .conv import conv_backward, conv_forward
+from .conv import conv_backward, conv_forward, inference
 from .conv_strided import conv2d_backward, conv2d_forward
 from .norm import batchnorm_backward, batchnorm_forward
 
@@ -28,7 +28,11 @@ def conv_unit_forward(x, p, name, state=None, train=True, stride=1, relu=True):
     W = p[f"{name}.W"]
     b = p[f"{name}.b"] if f"{name}.b" in p else np.zeros(W.shape[0], W.dtype)
     fast = stride == 1 and W.shape[-1] % 2 == 1 and W.shape[-1] > 1
-    out, cc = conv_forward(x, W, b) if fast else conv2d_forward(x, W, b, stride=stride)
+    if fast and not train:                          # evaluation: forward only, the faster GEMM form
+        with inference():
+            out, cc = conv_forward(x, W, b)
+    else:
+        out, cc = conv_forward(x, W, b) if fast else conv2d_forward(x, W, b, stride=stride)
     bc = rc = None
     if state is not None and name in state:
         out, bc = batchnorm_forward(out, p[f"{name}.gamma"], p[f"{name}.beta"], state[name], train)

@@ -6,6 +6,7 @@ GIF seed's L2 cost on logistic outputs)."""
 import numpy as np
 
 from .activations import logistic
+from .conv import inference
 from .dense import dense_backward, dense_forward
 from .losses import l2_loss, softmax, softmax_cross_entropy
 from .pool import avg_pool_backward, avg_pool_forward
@@ -84,9 +85,10 @@ class ConvLSTMClassifier:
         return None, (grads, hgrads)
 
     def predict(self, xs, batch=64):
-        """Class probabilities for xs (T, N, C, H, W), in batches."""
+        """Class probabilities for xs (T, N, C, H, W), in batches, forward only."""
         out = []
-        for i in range(0, xs.shape[1], batch):
-            (scores, _), _ = self.forward(xs[:, i:i + batch])
-            out.append(self.probabilities(scores))
+        with inference():
+            for i in range(0, xs.shape[1], batch):
+                (scores, _), _ = self.forward(xs[:, i:i + batch])
+                out.append(self.probabilities(scores))
         return np.concatenate(out) if out else np.zeros((0, self.n_classes))

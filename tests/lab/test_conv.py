@@ -56,10 +56,15 @@ def test_float32_stays_float32():
     assert out.dtype == np.float32 and conv_backward(out, cache)[0].dtype == np.float32
 
 
+@pytest.mark.parametrize("form", ["im2col", "taps"])
 @pytest.mark.parametrize("k", [1, 3, 5])
-def test_fast_conv_matches_the_direct_form(k):
-    """The GEMM-over-shifted-slices conv against the textbook sliding-window one, both ways."""
+def test_fast_conv_matches_the_direct_form(k, form, monkeypatch):
+    """Both GEMM forms (one im2col GEMM; k*k GEMMs accumulating in place) against the textbook
+    sliding-window conv, both ways."""
+    import lab.nn.conv as conv_mod
     from lab.nn.conv import conv_backward_direct, conv_forward_direct
+    if form == "taps":
+        monkeypatch.setattr(conv_mod, "COLS_BUDGET", 0)
     rng = np.random.default_rng(10 + k)
     x = rng.standard_normal((3, 4, 9, 7))
     w = rng.standard_normal((5, 4, k, k))
@@ -70,3 +75,17 @@ def test_fast_conv_matches_the_direct_form(k):
     dout = rng.standard_normal(y.shape)
     for a, b_ in zip(conv_backward(dout, cache), conv_backward_direct(dout, cache2)):
         np.testing.assert_allclose(a, b_, rtol=1e-12, atol=1e-12)
+
+
+def test_inference_keeps_nothing_and_gives_the_same_output():
+    import lab.nn.conv as conv_mod
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 6, 8, 8)).astype(np.float32)
+    w = rng.standard_normal((4, 6, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    y, cache = conv_forward(x, w, b)
+    with conv_mod.inference():
+        y2, cache2 = conv_forward(x, w, b)
+    assert cache2[0] is None and cache[0].shape[1] == 9 * 6     # the training form kept its im2col
+    np.testing.assert_allclose(y2, y, rtol=1e-5, atol=1e-5)
+    assert conv_forward(x, w, b)[1][0] is not None             # the context ends with its block
