@@ -85,6 +85,10 @@ def inference():
         _STATE.inference = before
 
 
+def inference_active():
+    return getattr(_STATE, "inference", False)
+
+
 def _layout(shape, k):
     N, C, H, W = shape
     p = k // 2
@@ -115,7 +119,7 @@ def conv_forward(x, w, b):
     buf[:M].reshape(N, Hp, Wp, C)[:, p:p + H, p:p + W] = x.transpose(0, 2, 3, 1)
     wk = np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(k * k, C, F))  # one (C, F) matrix per tap
     out = np.empty((M, F), x.dtype)
-    training = not getattr(_STATE, "inference", False)
+    training = not inference_active()
     if training and M * k * k * C * x.itemsize <= COLS_BUDGET:   # one GEMM over k*k*C; cols kept for dW
         cols = im2col_rows(buf, M, Wp, k)
         matmul_into(cols, wk.reshape(k * k * C, F), out)
