@@ -17,18 +17,20 @@ class Tags:
     def __init__(self, ds, notes=None):
         self.ds = ds
         self.notes = [] if notes is None else notes
+        self._seen = {}                      # name -> value: looked up and decoded once per reader
 
     def raw(self, name):
         """The value, or None when the tag is missing, empty or cannot even be decoded."""
+        if name in self._seen:
+            return self._seen[name]
         try:
-            if name not in self.ds:
-                return None
-            v = self.ds[name].value
+            v = self.ds.get(name)            # one keyword lookup (``in`` then ``[]`` costs two)
         except Exception:  # noqa: BLE001 — a malformed element is one more kind of missing
             self.notes.append(f"{name} unreadable")
-            return None
+            v = None
         if v in _EMPTY or (hasattr(v, "__len__") and not isinstance(v, (str, bytes)) and len(v) == 0):
-            return None
+            v = None
+        self._seen[name] = v
         return v
 
     def float(self, name, default, say=True):
