@@ -142,6 +142,23 @@ def test_experiment_steps(gif_folder, mode):
     assert set(e.train_idx).isdisjoint(e.test_idx)
 
 
+def test_epoch_train_metrics_are_the_epochs_batches(gif_folder, tmp_path, monkeypatch):
+    """Train cost/accuracy come from the epoch's minibatches (no second pass over the training
+    GIFs); only the test set is predicted; a checkpoint mid-epoch carries the tally."""
+    e = small(gif_folder)
+    seen, predict = [], e.predict
+    monkeypatch.setattr(e, "predict", lambda idx: seen.append(len(idx)) or predict(idx))
+    for _ in range(e.steps_per_epoch - 1):
+        e.step()
+    save_checkpoint(e, tmp_path / "mid.npz")
+    last = e.step()
+    assert seen == [len(e.test_idx)]                       # one test pass, no train pass
+    assert 0 <= last.metrics["train_accuracy"] <= 1 and np.isfinite(last.metrics["train_cost"])
+    assert e.final_metrics()["train_accuracy"] == last.metrics["train_accuracy"] and seen == [len(e.test_idx)]
+    b = load_checkpoint(tmp_path / "mid.npz")
+    assert b.step().metrics["train_accuracy"] == last.metrics["train_accuracy"]
+
+
 def test_split_per_gif_fixed_by_seed(gif_folder):
     a, b = small(gif_folder, seed=3), small(gif_folder, seed=3)
     assert list(a.test_idx) == list(b.test_idx) and len(a.test_idx) == 4  # 25 % of 6 per class, rounded

@@ -57,12 +57,12 @@ class GIFTab(ExperimentTab):
         ll.addWidget(self.frames_view, 1)
         ll.addWidget(self.hidden_view, 1)
         ll.addWidget(self.gates_view, 1)
-        self.cost_plot = LiveCurves("Cost", {"batch_cost": "batch", "train_cost": "train (epoch)",
+        self.cost_plot = LiveCurves("Cost", {"batch_cost": "batch", "train_cost": "train (epoch's batches)",
                                              "test_cost": "test (epoch)", "sg_loss": "synthetic-gradient loss"},
                                     "cost (nats) / SG loss")
         self.cost_plot.curves["batch_cost"].setPen(pg.mkPen("#c7c7c7", width=1))
         self.cost_plot.curves["batch_cost"].setZValue(-1)
-        self.acc_plot = LiveCurves("Accuracy", {"train_accuracy": "train", "test_accuracy": "test"},
+        self.acc_plot = LiveCurves("Accuracy", {"train_accuracy": "train (epoch's batches)", "test_accuracy": "test"},
                                    "fraction correct")
         self.acc_plot.fix_y_range(0, 1)
         for p in (self.cost_plot, self.acc_plot):

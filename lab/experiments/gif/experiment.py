@@ -104,6 +104,7 @@ class GIFExperiment(Experiment):
         self.head_opt = self._optimizer(c.lr)
         self.dni = SyntheticGradients(c.layers, c.frames, c.sg_lr)
         self.perm, self.pos = self.rng.permutation(self.train_idx), 0
+        self._epoch_tally = [0.0, 0.0, 0]                  # this epoch's -log P(true) sum, correct, seen
         self.steps_per_epoch = max(1, int(np.ceil(len(self.train_idx) / c.batch_size)))
         self.before = self.predict(self.test_idx)
 
@@ -152,6 +153,7 @@ class GIFExperiment(Experiment):
         self.pos += c.batch_size
         xs, y = self.x[:, idx], self.y[idx]
         scores, cost, layers, extra = self._train_step(xs, y)
+        self._tally(scores, y)
         self.steps_done += 1
         metrics = {"batch_cost": cost, "batch_accuracy": float(np.mean(scores.argmax(1) == y)),
                    "it_per_s": self._tick_rate(), **extra}
@@ -163,10 +165,20 @@ class GIFExperiment(Experiment):
                           gates=np.stack([i[0].mean(0), f[0].mean(0), o[0].mean(0)]))
         if self.steps_done % self.steps_per_epoch == 0:
             metrics.update(self.epoch_metrics())
+            self._epoch_tally = [0.0, 0.0, 0]
             arrays["test_probs"] = self._last_probs
             arrays["before_probs"] = self.before
         metrics["epoch"] = self.steps_done / self.steps_per_epoch
         return Snapshot(self.steps_done, metrics, arrays, {"mode": c.mode})
+
+    def _tally(self, scores, y):
+        """The epoch's running train metrics, from the scores the training step computed anyway:
+        -log P(true class) summed, correct answers, examples (the test set's definitions)."""
+        probs = self.net.probabilities(scores)
+        t = self._epoch_tally
+        t[0] += float(-np.sum(np.log(np.maximum(probs[np.arange(len(y)), y], 1e-12))))
+        t[1] += float(np.sum(probs.argmax(1) == y))
+        t[2] += len(y)
 
     def _evaluate(self, idx):
         if not len(idx):
@@ -176,12 +188,22 @@ class GIFExperiment(Experiment):
         return cost, float(np.mean(probs.argmax(1) == self.y[idx])), probs
 
     def epoch_metrics(self):
-        tr_cost, tr_acc, _ = self._evaluate(self.train_idx)
+        """Train cost and accuracy: the mean over this epoch's minibatches as they were trained (as
+        Keras reports them; a second pass over every training GIF each epoch cost more than half of
+        a run). Test: a full pass over the held-out GIFs. Remembered until the next step."""
+        if getattr(self, "_epoch_memo", (None,))[0] == self.steps_done:
+            return dict(self._epoch_memo[1])
+        cost_sum, correct, n = self._epoch_tally
+        if n:
+            out = {"train_cost": cost_sum / n, "train_accuracy": correct / n}
+        else:                                              # no batch yet this epoch: a full pass
+            tr_cost, tr_acc, _ = self._evaluate(self.train_idx)
+            out = {"train_cost": tr_cost, "train_accuracy": tr_acc}
         te_cost, te_acc, self._last_probs = self._evaluate(self.test_idx)
-        out = {"train_cost": tr_cost, "train_accuracy": tr_acc}
         if len(self.test_idx):
             out.update(test_cost=te_cost, test_accuracy=te_acc)
-        return out
+        self._epoch_memo = (self.steps_done, out)
+        return dict(out)
 
     def final_metrics(self):
         m = self.epoch_metrics()
@@ -200,7 +222,8 @@ class GIFExperiment(Experiment):
         folder = Path(folder)
         if not len(self.test_idx):
             return []
-        _, _, probs = self._evaluate(self.test_idx)
+        self.epoch_metrics()
+        probs = self._last_probs
         write_csv(folder / "predictions.csv",
                   ["file", "true class"] + [f"p({c}) before" for c in self.classes] + [f"p({c})" for c in self.classes],
                   [[f, self.classes[self.y[i]], *map(float, b), *map(float, p)]
@@ -211,7 +234,8 @@ class GIFExperiment(Experiment):
     def state_dict(self):
         return {"steps_done": self.steps_done, "rng": self.rng.bit_generator.state, "params": self.net.params,
                 "head": self.net.head, "opts": [o.state_dict() for o in self.opts],
-                "head_opt": self.head_opt.state_dict(), **self.dni.state_dict(), "perm": self.perm, "pos": self.pos}
+                "head_opt": self.head_opt.state_dict(), **self.dni.state_dict(), "perm": self.perm, "pos": self.pos,
+                "epoch_tally": list(self._epoch_tally)}
 
     def load_state_dict(self, st):
         self.steps_done = int(st["steps_done"])
@@ -223,3 +247,6 @@ class GIFExperiment(Experiment):
         self.head_opt.load_state_dict(st["head_opt"])
         self.dni.load_state_dict(st)
         self.perm, self.pos = np.array(st["perm"]), int(st["pos"])
+        self._epoch_tally = [float(v) for v in st.get("epoch_tally", (0.0, 0.0, 0))]
+        self._epoch_tally[2] = int(self._epoch_tally[2])
+        self._epoch_memo = (None, {})
