@@ -253,6 +253,7 @@ class _MultiChoice(_Editor):
             box = QCheckBox(str(name))
             self.boxes[name] = box
             grid.addWidget(box, i // 2, i % 2)
+        self.set(field.default_factory())  # a valid value from the start (a form may be read before set)
 
     def get(self):
         chosen = [n for n, b in self.boxes.items() if b.isChecked()]

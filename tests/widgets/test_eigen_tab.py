@@ -14,7 +14,7 @@ def window(open_tab):
 def test_tab_order_and_title(window):
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == \
         ["Eigenvectors && ZCA", "CT denoising", "GAN sample grid", "LSTM GIF classifier",
-         "Optimisers && regularisation", "Architectures", "Forecast risk"]
+         "Optimisers && regularisation", "Architectures", "Recurrent nets", "Forecast risk"]
 
 
 def test_change_of_basis_views(window):

@@ -13,4 +13,5 @@ def tab_classes():
     from .gan_tab import GANTab
     from .gif_tab import GIFTab
     from .optimizers import OptimizersTab
-    return [EigenTab, CTTab, GANTab, GIFTab, OptimizersTab, ArchitecturesTab, ForecastTab]
+    from .recurrent_tab import RecurrentTab
+    return [EigenTab, CTTab, GANTab, GIFTab, OptimizersTab, ArchitecturesTab, RecurrentTab, ForecastTab]

@@ -1,0 +1,30 @@
+"""The "Recurrent nets" tab: five cells train live; the gradient per time step, one cell's step outputs
+and its gates are drawn; "Show cell" switches them without a Reset; the figures export."""
+
+import numpy as np
+
+from lab.experiments.recurrent import CELL_NAMES, RecurrentExperiment
+from tab_helpers import exported
+
+
+def test_recurrent_tab_draws_and_switches_cells(qtbot, open_tab, tmp_path):
+    cfg = RecurrentExperiment.preset_config("quick", length=8, hidden=6, batch_size=8, n_test=16, eval_every=2)
+    win = open_tab("recurrent", cfg)
+    tab = win.page("recurrent")
+    tab.run_steps(4)
+    qtbot.waitUntil(lambda: tab.session.state == "idle" and tab.last_frame_step == 4, timeout=60_000)
+    for k in CELL_NAMES:
+        x, y = tab.grad_curves[k].getData()
+        assert list(x) == list(range(1, 9)) and np.all(np.isfinite(y))
+        assert tab.loss_plot.buffers[f"loss/{k}"].n == 4 and tab.test_plot.buffers[f"test_loss/{k}"].n == 3
+    assert tab.hidden.current.shape == (6, 8) and "LSTM" in tab.hidden.getPlotItem().titleLabel.text
+    assert len(tab.gate_curves[2].getData()[0]) == 8                 # the LSTM's three gates
+    assert tab.mean_line.isVisible() and "MSE" in tab.summary.text()
+    cfg = tab.form_config()
+    cfg.show_cell = "ugrnn"
+    tab.form.set_config(cfg)
+    tab._on_form_changed()
+    assert tab.experiment.steps_done == 4 and "UGRNN" in tab.hidden.getPlotItem().titleLabel.text
+    assert len(tab.gate_curves[0].getData()[0]) == 8 and tab.gate_curves[1].getData()[0] is None
+    names = {p.name for p in exported(tab, tmp_path)}
+    assert {"grad_norms.csv", "curves.csv", "config.json"} <= names and any(n.endswith(".svg") for n in names)
