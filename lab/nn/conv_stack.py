@@ -92,7 +92,8 @@ class ConvStack:
                 self._ws.clear()
             s = _Shape(N, H, W, self.k)
             kk = self.k ** 2
-            ws = {"s": s, "modes": self._modes(s.M, x.itemsize, train=True), "bufs": [np.zeros((s.rows, c), x.dtype) for c in self.channels[:-1]],
+            ws = {"s": s, "modes": self._modes(s.M, x.itemsize, train=True),
+                  "bufs": [np.zeros((s.rows, c), x.dtype) for c in self.channels[:-1]],
                   "out": np.empty((s.M, self.channels[-1]), x.dtype),
                   "dpad": [np.zeros((s.M, c), x.dtype) for c in self.channels[1:]],
                   "dbuf": [np.empty((s.rows, c), x.dtype) for c in self.channels[:-1]], "cols": {}, "dsh": {}}

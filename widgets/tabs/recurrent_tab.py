@@ -151,7 +151,8 @@ class RecurrentTab(ExperimentTab):
             for k in exp.nets:
                 acc = m.get(f"test_accuracy/{k}")
                 what = f"accuracy {acc:.1%}" if acc is not None else f"MSE {m[f'test_loss/{k}']:.4g}"
-                parts.append(f"<b>{LABELS[k]}</b> {what}, ‖∂L/∂h₁‖/‖∂L/∂h_T‖ = {exp.grad_norm_ratio(k):.2g}")
+                ratio = exp.grad_norm_ratio(k)
+                parts.append(f"<b>{LABELS[k]}</b> {what}, ‖∂L/∂h₁‖/‖∂L/∂h_T‖ = {ratio:.2g}")
             mean = MEAN_MSE.get(exp.config.task)
             tail = f" (predicting the mean: {mean:.3f})" if mean else ""
             self.summary.set_html(f"Step {frame.snapshot.step}, test{tail}:<br>" + "<br>".join(parts))
