@@ -28,3 +28,17 @@ def test_recurrent_tab_draws_and_switches_cells(qtbot, open_tab, tmp_path):
     assert len(tab.gate_curves[0].getData()[0]) == 8 and tab.gate_curves[1].getData()[0] is None
     names = {p.name for p in exported(tab, tmp_path)}
     assert {"grad_norms.csv", "curves.csv", "config.json"} <= names and any(n.endswith(".svg") for n in names)
+
+
+def test_spatial_lstm_page_draws_state_maps(qtbot, open_tab):
+    from lab.experiments.spatial_lstm import SpatialLSTMExperiment
+    cfg = SpatialLSTMExperiment.preset_config("quick", n_train=64, n_test=32, batch_size=32, hidden=5,
+                                              preview_every=1)
+    win = open_tab("spatial-lstm", cfg)
+    group = win.tab_by_name["recurrent-nets"]
+    assert [group.pages.tabText(i) for i in range(2)] == ["Cells on a memory task", "Spatial LSTM"]
+    tab = win.page("spatial-lstm")
+    tab.run_steps(2)
+    qtbot.waitUntil(lambda: tab.session.state == "idle" and tab.last_frame_step == 2, timeout=60_000)
+    assert "5 units" in tab.maps.title.text and tab.maps.current.shape[0] > 1
+    assert tab.acc_plot.buffers["test_accuracy"].n == 1 and "predicted" in tab.probe_label.text()

@@ -13,5 +13,5 @@ def tab_classes():
     from .gan_tab import GANTab
     from .gif_tab import GIFTab
     from .optimizers import OptimizersTab
-    from .recurrent_tab import RecurrentTab
-    return [EigenTab, CTTab, GANTab, GIFTab, OptimizersTab, ArchitecturesTab, RecurrentTab, ForecastTab]
+    from .recurrent import RecurrentNetsTab
+    return [EigenTab, CTTab, GANTab, GIFTab, OptimizersTab, ArchitecturesTab, RecurrentNetsTab, ForecastTab]

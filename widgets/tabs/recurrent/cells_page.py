@@ -1,4 +1,4 @@
-"""Recurrent nets: five cells on one memory task, side by side — training and test loss, the gradient
+"""Page 1: five recurrent cells on one memory task, side by side — training and test loss, the gradient
 reaching each time step (vanishing gradients made visible), one cell's step outputs over time as a
 heat map, and its gates' mean activation per step."""
 
@@ -9,10 +9,10 @@ from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from lab.experiments.recurrent import CELL_NAMES, GATES, MEAN_MSE, RecurrentExperiment
 
-from ..live_text import LiveText
-from ..plots import PALETTE, HeatmapPanel, LiveCurves
-from ..plots.style import SteadyRange, cache_axes, style
-from .base import ExperimentTab
+from ...live_text import LiveText
+from ...plots import PALETTE, HeatmapPanel, LiveCurves
+from ...plots.style import SteadyRange, cache_axes, style
+from ..base import ExperimentTab
 
 EXPLANATION = """
 <p>Five recurrent cells read the same sequences, from the same readout initialisation, on the same
@@ -39,7 +39,7 @@ class RecurrentTab(ExperimentTab):
     name = "recurrent"
     experiment_cls = RecurrentExperiment
     explanation = EXPLANATION
-    tab_title = "Recurrent nets"
+    tab_title = "Cells on a memory task"
 
     def build_views(self, area):
         g = QGridLayout(area)
