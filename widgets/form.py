@@ -253,7 +253,6 @@ class _MultiChoice(_Editor):
             box = QCheckBox(str(name))
             self.boxes[name] = box
             grid.addWidget(box, i // 2, i % 2)
-        self.set(field.default_factory())  # a valid value from the start (a form may be read before set)
 
     def get(self):
         chosen = [n for n, b in self.boxes.items() if b.isChecked()]
@@ -320,6 +319,8 @@ class ConfigForm(QWidget):
             if f.name in hidden:
                 continue
             ed = editor_for(f)
+            ed.set(f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default)
+            # ^ every editor holds a valid value from the start: a form may be read before set_config
             ed.widget.setToolTip(f.metadata.get("help", ""))
             ed.on_change(lambda *_: self.changed.emit())  # editors' signals carry values; the form says only "changed"
             if isinstance(ed, _Path):

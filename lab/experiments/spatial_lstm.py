@@ -23,8 +23,10 @@ from .registry import register
 class SpatialLSTMConfig(DigitsConfig):
     patch: int = config_field(4, "Patch side: the grid the LSTM scans is (side / patch)^2 cells (a divisor of "
                                  "the image side)", label="Patch", min=1, max=64)
-    hidden: int = config_field(48, "Units of each cell's state", label="Hidden units", min=1, max=4096)
-    epochs: int = config_field(6, "Passes over the training images", label="Epochs", min=1, max=10_000)
+    hidden: int = config_field(64, "Units of each cell's state", label="Hidden units", min=1, max=4096)
+    epochs: int = config_field(12, "Passes over the training images", label="Epochs", min=1, max=10_000)
+    lr: float = config_field(5e-3, "Adam learning rate, on a half cosine to 2 % by the last step",
+                             label="Learning rate", min=1e-7, max=1.0, log=True)
     shift: int = config_field(0, "Shift each training image by up to this many pixels (augmentation)",
                               label="Random shift", min=0, max=8)
     preview_every: int = config_field(20, "Steps between redraws of the state maps", label="Preview every", min=1,
@@ -37,7 +39,7 @@ class SpatialLSTMExperiment(DigitsExperiment):
     title = "Spatial LSTM"
     Config = SpatialLSTMConfig
     presets = {"default": {}, "quick": {"epochs": 1, "n_train": 2000}}
-    preset_notes = {"default": "4 x 4 patches (a 7 x 7 scan of a 28 x 28 digit), 48 units, 6 epochs",
+    preset_notes = {"default": "4 x 4 patches (a 7 x 7 scan of a 28 x 28 digit), 64 units, 12 epochs",
                     "quick": "one epoch on 2,000 digits"}
 
     def __init__(self, config=None, data=None):

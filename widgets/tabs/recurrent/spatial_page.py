@@ -40,6 +40,7 @@ class SpatialLSTMTab(ExperimentTab):
         self.acc_plot = LiveCurves("Accuracy", {"batch_accuracy": "minibatch", "test_accuracy": "test (each epoch)"},
                                    "fraction correct")
         self.acc_plot.fix_y_range(0, 1)
+        self.acc_plot.getPlotItem().legend.anchor((1, 1), (1, 1), offset=(-10, -10))   # accuracy rises top right
         for p, key in ((self.cost_plot, "test_cost"), (self.acc_plot, "test_accuracy")):
             p.getPlotItem().setLabel("bottom", "step (minibatch)")
             p.curves[key].setSymbol("o")                       # one point per epoch
