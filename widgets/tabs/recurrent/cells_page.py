@@ -29,6 +29,18 @@ per step.</p>
 loss is read at the last step, and for the vanilla RNN this gradient shrinks by a factor per step on
 its way back, so the marked numbers early in a long sequence cannot be learnt from — its loss stays at
 the mean's. The gates (LSTM forget, UGRNN update) learn to hold the state, and the gradient with it.</p>
+<p><b>The LSTM's backward pass, gate by gate</b> (v = [x<sub>t</sub>, h<sub>t−1</sub>];
+[i, f, o, g] = σ, σ, σ, tanh of vW + b; c<sub>t</sub> = f⊙c<sub>t−1</sub> + i⊙g; h<sub>t</sub> = o⊙tanh c<sub>t</sub>).
+With dh the gradient on h<sub>t</sub> (from the loss and from step t+1) and dc<sub>next</sub> the one
+on c<sub>t</sub> from step t+1:<br>
+do = dh⊙tanh c<sub>t</sub>; &nbsp; dc = dc<sub>next</sub> + dh⊙o⊙(1 − tanh² c<sub>t</sub>)<br>
+di = dc⊙g; &nbsp; df = dc⊙c<sub>t−1</sub>; &nbsp; dg = dc⊙i<br>
+through the nonlinearities: dz<sub>i</sub> = di⊙i(1−i), dz<sub>f</sub> = df⊙f(1−f),
+dz<sub>o</sub> = do⊙o(1−o), dz<sub>g</sub> = dg⊙(1−g²)<br>
+dW += vᵀ dz; &nbsp; db += Σ dz; &nbsp; [dx<sub>t</sub>, dh<sub>t−1</sub>] = dz Wᵀ; &nbsp;
+dc<sub>t−1</sub> = dc⊙f.<br>
+The last line is why the LSTM keeps its gradient: along the cell state it is multiplied by the
+forget gate f, which the net can hold near 1, not by a weight matrix and a squashing slope.</p>
 <p><i>Try</i>: the <i>Length T</i> slider (10 → 200), <i>Show cell</i> for another heat map.</p>
 """
 
