@@ -80,6 +80,7 @@ class HeatmapPanel(pg.PlotWidget):
         M = np.asarray(M, float)
         s = scale or float(np.abs(M).max()) or 1.0
         self.levels = levels or (-s, s)
+        reshaped = self.current is None or self.current.shape != M.shape
         self.current = M
         self.image.setImage(M, autoLevels=False, levels=self.levels)
         pi = self.getPlotItem()
@@ -105,4 +106,5 @@ class HeatmapPanel(pg.PlotWidget):
         else:
             for t in self.texts:
                 t.hide()
-        pi.setRange(xRange=(0, m), yRange=(0, n), padding=0.02)
+        if reshaped:                                     # ranging again re-lays out the axes: only when it changes
+            pi.setRange(xRange=(0, m), yRange=(0, n), padding=0.02)

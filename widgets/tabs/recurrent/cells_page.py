@@ -88,6 +88,7 @@ class RecurrentTab(ExperimentTab):
         pi.addLegend(offset=(10, 10), labelTextColor="#222")
         self.gate_curves = [pi.plot([], [], name="", pen=pg.mkPen(PALETTE[i + 5], width=2)) for i in range(3)]
         self.gate_legend = pi.legend
+        self._legend_cell = None
         side = QWidget()
         sl = QVBoxLayout(side)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -132,17 +133,20 @@ class RecurrentTab(ExperimentTab):
         H = a[f"hidden/{k}"]
         T = H.shape[1]
         self.hidden.set_matrix(H, scale=max(float(np.abs(H).max()), 1e-6))
-        self.hidden.getPlotItem().setTitle(f"{LABELS[k]}: step outputs of one test sequence (unit × t)")
         gates = GATES.get(k, ())
-        self.gate_legend.clear()
+        if k != self._legend_cell:                       # the legend is laid out again only for a new cell
+            self._legend_cell = k
+            self.gate_legend.clear()
+            for i, c in enumerate(self.gate_curves[:len(gates)]):
+                self.gate_legend.addItem(c, f"{LABELS[k]} {gates[i][0]}")
+            self.gate_plot.getPlotItem().setTitle(f"{LABELS[k]} gates: mean per step" if gates else
+                                                  f"{LABELS[k]} has no gates")
+            self.hidden.getPlotItem().setTitle(f"{LABELS[k]}: step outputs of one test sequence (unit × t)")
         for i, c in enumerate(self.gate_curves):
             if i < len(gates):
                 c.setData(np.arange(1, T + 1), a[f"gates/{k}"][i])
-                self.gate_legend.addItem(c, f"{LABELS[k]} {gates[i][0]}")
             else:
                 c.setData([], [])
-        self.gate_plot.getPlotItem().setTitle(f"{LABELS[k]} gates: mean per step" if gates else
-                                              f"{LABELS[k]} has no gates")
 
     def draw(self, frame):
         self.loss_plot.append_rows(frame.rows)
