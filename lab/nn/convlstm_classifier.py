@@ -10,7 +10,7 @@ from .conv import inference
 from .dense import dense_backward, dense_forward
 from .losses import l2_loss, softmax, softmax_cross_entropy
 from .pool import avg_pool_backward, avg_pool_forward
-from .recurrent import convlstm_backward, convlstm_forward, init_convlstm
+from .recurrent import CONV_CELLS
 
 
 class ConvLSTMClassifier:
@@ -19,12 +19,15 @@ class ConvLSTMClassifier:
     forward(xs: (T, N, C, H, W)) -> (scores (N, classes), head cache), layers [(hs, caches)];
     backward(dscores, (head cache, layers)) -> (None, (layer grads, head grads)) through time."""
 
-    def __init__(self, c_in, layers, kernel, size, pool, n_classes, energy=True, loss="softmax", rng=None):
+    def __init__(self, c_in, layers, kernel, size, pool, n_classes, energy=True, loss="softmax", rng=None,
+                 cell="convlstm"):
         rng = rng if rng is not None else np.random.default_rng(0)
         self.layers, self.pool, self.energy, self.loss, self.n_classes = list(layers), pool, energy, loss, n_classes
+        self.cell = cell                                    # "convlstm" or "conv-ugrnn" (lab.nn.recurrent)
+        init, self._seq_forward, self._seq_backward = CONV_CELLS[cell]
         self.params = []
         for ch in self.layers:
-            self.params.append(init_convlstm(c_in, ch, kernel, rng))
+            self.params.append(init(c_in, ch, kernel, rng))
             c_in = ch
         feat = self.layers[-1] * (size // pool) ** 2
         self.head = {"W": (rng.standard_normal((feat, n_classes)) / np.sqrt(feat)).astype(np.float32),
@@ -68,7 +71,7 @@ class ConvLSTMClassifier:
     def forward(self, xs):
         layers, inp = [], xs
         for p, ch in zip(self.params, self.layers):
-            hs, caches = convlstm_forward(inp, p, ch)
+            hs, caches = self._seq_forward(inp, p, ch)
             layers.append((hs, caches))
             inp = hs
         return self.head_forward(inp[-1]), layers
@@ -81,7 +84,7 @@ class ConvLSTMClassifier:
         dhs[-1] = dh_last
         grads = [None] * len(layers)
         for l in reversed(range(len(layers))):
-            dhs, grads[l] = convlstm_backward(dhs, layers[l][1], need_dx=l > 0)  # backprop through time
+            dhs, grads[l] = self._seq_backward(dhs, layers[l][1], need_dx=l > 0)  # backprop through time
         return None, (grads, hgrads)
 
     def predict(self, xs, batch=64):

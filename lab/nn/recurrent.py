@@ -87,3 +87,73 @@ def convlstm_backward(dhs, caches, need_dx=True):
             grads["b"] += db
         dxs.append(dx)
     return (np.stack(dxs[::-1]) if need_dx else None), grads
+
+
+# ------------------------------------------------------------------ the convolutional update-gate RNN
+def init_convugrnn(c_in, c_hidden, k, rng, dtype=np.float32):
+    """Parameters of a convolutional UGRNN layer (Collins et al. 2017's update-gate RNN with its
+    products replaced by convolutions): kernels for [candidate; update gate], update-gate bias 1."""
+    fan = (c_in + c_hidden) * k * k
+    b = np.zeros(2 * c_hidden, dtype)
+    b[c_hidden:] = 1.0
+    return {"Wx": (rng.standard_normal((2 * c_hidden, c_in, k, k)) / np.sqrt(fan)).astype(dtype),
+            "Wh": (rng.standard_normal((2 * c_hidden, c_hidden, k, k)) / np.sqrt(fan)).astype(dtype),
+            "b": b}
+
+
+def convugrnn_step_forward(x, h_prev, Wx, Wh, b):
+    """c = tanh(conv([x; h_prev], W_c)), u = sigmoid(conv([x; h_prev], W_u)), h = u h_prev + (1 - u) c.
+    x: (N, Cin, H, W), h_prev: (N, Ch, H, W) -> h, cache."""
+    ch = h_prev.shape[1]
+    z, cache_xh = conv_forward(np.concatenate([x, h_prev], axis=1), np.concatenate([Wx, Wh], axis=1), b)
+    c = np.tanh(z[:, :ch])
+    u = logistic(z[:, ch:])
+    h = u * h_prev + (1 - u) * c
+    return h, (cache_xh, x.shape[1], c, u, h_prev)
+
+
+def convugrnn_step_backward(dh, cache, need_dx=True):
+    """dh: gradient on h_t -> dx, dh_prev, dWx, dWh, db."""
+    cache_xh, c_in, c, u, h_prev = cache
+    dz = np.concatenate([dh * (1 - u) * (1 - c * c), dh * (h_prev - c) * u * (1 - u)], axis=1)
+    dxh, dW, db = conv_backward(dz, cache_xh)
+    dx = np.ascontiguousarray(dxh[:, :c_in]) if need_dx else None
+    dh_prev = dxh[:, c_in:] + dh * u                    # h_prev is used twice: gradients add
+    return dx, dh_prev, np.ascontiguousarray(dW[:, :c_in]), np.ascontiguousarray(dW[:, c_in:]), db
+
+
+def convugrnn_forward(xs, p, c_hidden):
+    """xs: (T, N, Cin, H, W) -> hs: (T, N, Ch, H, W), caches (one per step)."""
+    T, n, _, H, W = xs.shape
+    h = np.zeros((n, c_hidden, H, W), xs.dtype)
+    hs, caches = [], []
+    for t in range(T):
+        h, cache = convugrnn_step_forward(xs[t], h, p["Wx"], p["Wh"], p["b"])
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), caches
+
+
+def convugrnn_backward(dhs, caches, need_dx=True):
+    """dhs: (T, N, Ch, H, W) gradients on every h_t -> dxs or None, grads (through time)."""
+    grads, dxs = None, []
+    dh_next = np.zeros_like(dhs[0])
+    for t in reversed(range(len(caches))):
+        dx, dh_next, dWx, dWh, db = convugrnn_step_backward(dhs[t] + dh_next, caches[t], need_dx)
+        if grads is None:
+            grads = {"Wx": dWx, "Wh": dWh, "b": db}
+        else:
+            grads["Wx"] += dWx
+            grads["Wh"] += dWh
+            grads["b"] += db
+        dxs.append(dx)
+    return (np.stack(dxs[::-1]) if need_dx else None), grads
+
+
+CONV_CELLS = {"convlstm": (init_convlstm, convlstm_forward, convlstm_backward),
+              "conv-ugrnn": (init_convugrnn, convugrnn_forward, convugrnn_backward)}
+
+
+def last_gates(cell, caches):
+    """The gates of the last time step, each (N, Ch, H, W): (i, f, o) of a ConvLSTM, (u,) of a UGRNN."""
+    return tuple(caches[-1][2:5]) if cell == "convlstm" else (caches[-1][3],)

@@ -159,6 +159,15 @@ def test_epoch_train_metrics_are_the_epochs_batches(gif_folder, tmp_path, monkey
     assert b.step().metrics["train_accuracy"] == last.metrics["train_accuracy"]
 
 
+def test_conv_ugrnn_cell_trains_and_dni_asks_for_the_convlstm(gif_folder):
+    e = small(gif_folder, cell="conv-ugrnn")
+    snaps = [e.step() for _ in range(e.steps_per_epoch)]
+    assert snaps[-1].arrays["gates"].shape == (1, 16, 16) and "test_accuracy" in snaps[-1].metrics
+    assert set(e.net.params[0]) == {"Wx", "Wh", "b"} and e.net.params[0]["Wx"].shape[0] == 2 * 3
+    with pytest.raises(DataError, match="ConvLSTM"):
+        small(gif_folder, cell="conv-ugrnn", mode="dni")
+
+
 def test_split_per_gif_fixed_by_seed(gif_folder):
     a, b = small(gif_folder, seed=3), small(gif_folder, seed=3)
     assert list(a.test_idx) == list(b.test_idx) and len(a.test_idx) == 4  # 25 % of 6 per class, rounded

@@ -94,7 +94,10 @@ class GIFTab(ExperimentTab):
             T, s = exp.config.frames, exp.config.size
             self.frames_view.show_image(np.zeros((s, T * (s + 2) - 2), np.float32))
             self.hidden_view.show_image(np.zeros((s, T * (s + 2) - 2), np.float32))
-            self.gates_view.show_image(np.zeros((s, 3 * (s + 2) - 2), np.float32))
+            n_gates = 3 if exp.config.cell == "convlstm" else 1
+            self.gates_view.show_image(np.zeros((s, n_gates * (s + 2) - 2), np.float32),
+                                       "Gates at the last frame: input · forget · output" if n_gates == 3 else
+                                       "Update gate u at the last frame (1: keep the state)")
             self.summary.setText(f"{len(exp.train_idx)} training and {len(exp.test_idx)} test GIFs in classes "
                                  f"{', '.join(exp.classes)} · {exp.config.mode.upper()}"
                                  + (f" · skipped: {len(exp.data.skipped)} files" if exp.data.skipped else "")
@@ -110,7 +113,7 @@ class GIFTab(ExperimentTab):
             scale = max(float(np.abs(a["hidden"]).max()), 1e-6)
             self.hidden_view.levels = (-scale, scale)
             self.hidden_view.show_image(tile_grid(a["hidden"], T))
-            self.gates_view.show_image(tile_grid(a["gates"], 3))
+            self.gates_view.show_image(tile_grid(a["gates"], len(a["gates"])))
         m = self.latest_metrics(frame, "train_accuracy")
         if m is not None and "test_probs" in a:
             exp = self.experiment

@@ -18,6 +18,7 @@ import numpy as np
 from ...data.gif import load_gif_folder
 from ...errors import DataError
 from ...nn.convlstm_classifier import ConvLSTMClassifier
+from ...nn.recurrent import last_gates
 from ...optim import Adam, GradientNoise
 from ..base import Experiment, Snapshot, config_field
 from ..registry import register
@@ -36,7 +37,10 @@ class GIFConfig:
     frames: int = config_field(4, "Frames taken evenly over each animation", label="Frames", min=2, max=64)
     size: int = config_field(32, "Frames are resized to size x size", label="Size", min=8, max=256)
     color: bool = config_field(False, "Colour (3 channels) or grayscale", label="Colour")
-    layers: list = config_field([8], "Hidden channels of each ConvLSTM layer (stacked)", label="ConvLSTM layers")
+    cell: str = config_field("convlstm", "The recurrent cell: a convolutional LSTM, or a convolutional update-gate "
+                                         "RNN (one gate, no cell state)", label="Cell",
+                             choices=["convlstm", "conv-ugrnn"])
+    layers: list = config_field([8], "Hidden channels of each recurrent layer (stacked)", label="Layers")
     kernel: int = config_field(5, "Convolution kernel size (odd)", label="Kernel", min=1, max=15)
     pool: int = config_field(32, "Mean-pool the last hidden state in pool x pool blocks before the head (the frame "
                                  "size: one global mean per channel)",
@@ -66,6 +70,7 @@ class GIFExperiment(Experiment):
     presets = {
         "default": {},
         "dni": {"mode": "dni"},
+        "conv-ugrnn": {"cell": "conv-ugrnn"},
         "seed": {"size": 100, "frames": 3, "layers": [4], "kernel": 3, "pool": 10, "loss": "l2", "lr": 1e-3,
                  "epochs": 18, "batch_size": 4, "energy": False},
         "real-gifs": {"size": 48, "frames": 6, "color": True, "pool": 6, "epochs": 30, "batch_size": 6,
@@ -74,6 +79,7 @@ class GIFExperiment(Experiment):
     preset_notes = {
         "default": "32x32, 4 frames, one ConvLSTM layer of 8 channels, global energy pooling, full BPTT, Adam 5e-3",
         "dni": "the same network trained with decoupled synthetic gradients",
+        "conv-ugrnn": "the default with a convolutional update-gate RNN in place of the ConvLSTM",
         "seed": "the seed's set-up: 100x100, 3 frames, L2 cost (18 epochs)",
         "real-gifs": "colour 48x48, 6 frames, 6x6 mean pooling: for folders of real GIFs",
     }
@@ -85,6 +91,9 @@ class GIFExperiment(Experiment):
             raise DataError(f"kernel size {c.kernel}: use an odd size")
         if c.size % c.pool:
             raise DataError(f"pool {c.pool} does not divide the frame size {c.size}")
+        if c.mode == "dni" and c.cell != "convlstm":
+            raise DataError(f"synthetic gradients (DNI) are built for the ConvLSTM cell, not {c.cell}: "
+                            "train the conv-UGRNN with BPTT")
         if data is None:
             from ...data.builtin import demo_gifs_folder
             data = load_gif_folder(c.data or demo_gifs_folder(), c.frames, c.size, c.color)
@@ -99,7 +108,7 @@ class GIFExperiment(Experiment):
         self.y = data.labels
         self.test_files = [data.files[i] for i in self.test_idx]
         self.net = ConvLSTMClassifier(self.x.shape[2], c.layers, c.kernel, c.size, c.pool, len(self.classes),
-                                      energy=c.energy, loss=c.loss, rng=self.rng)
+                                      energy=c.energy, loss=c.loss, rng=self.rng, cell=c.cell)
         self.opts = [self._optimizer(c.lr) for _ in self.net.params]
         self.head_opt = self._optimizer(c.lr)
         self.dni = SyntheticGradients(c.layers, c.frames, c.sg_lr)
@@ -160,9 +169,9 @@ class GIFExperiment(Experiment):
         arrays = {}
         if self.steps_done % c.preview_every == 0 or self.steps_done == 1:
             hs, caches = layers[-1]
-            _, _, i, f, o, *_ = caches[-1]
+            gates = last_gates(c.cell if c.mode == "bptt" else "convlstm", caches)
             arrays.update(frames=(xs[:, 0].mean(axis=1) + 1) / 2, hidden=hs[:, 0].mean(axis=1),
-                          gates=np.stack([i[0].mean(0), f[0].mean(0), o[0].mean(0)]))
+                          gates=np.stack([g[0].mean(0) for g in gates]))
         if self.steps_done % self.steps_per_epoch == 0:
             metrics.update(self.epoch_metrics())
             self._epoch_tally = [0.0, 0.0, 0]
