@@ -48,11 +48,11 @@ class RecurrentConfig:
     eval_every: int = config_field(50, "Steps between evaluations on the test sequences", label="Evaluate every",
                                    min=1, max=1_000_000)
     n_train: int = config_field(8000, "Row digits: training images (the same split as the other digit tabs)",
-                                label="Train images", min=10, max=10_000_000)
+                                label="Train images (digits)", min=10, max=10_000_000)
     n_test: int = config_field(512, "Test sequences (synthetic tasks) or test images (row digits)",
                                label="Test size", min=10, max=1_000_000)
     data: str = config_field("", "Row digits: an MNIST-format IDX folder or file; empty: found files or the "
-                                 "built-in digits", label="Data", kind="path")
+                                 "built-in digits", label="Data (digits)", kind="path")
     seed: int = config_field(0, "Seeds the data, the weights and the batches", label="Seed", min=0, max=2**31 - 1)
     show_cell: str = config_field("lstm", "Whose hidden state and gates the heat maps show", label="Show cell",
                                   choices=list(CELL_NAMES), view=True)

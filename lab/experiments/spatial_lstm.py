@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..nn.dense import dense_backward, dense_forward
-from ..nn.losses import softmax_cross_entropy
+from ..nn.losses import softmax, softmax_cross_entropy
 from ..nn.spatial_lstm import init_spatial_lstm, patches, spatial_lstm_backward, spatial_lstm_forward
 from ..optim import Adam
 from .base import Snapshot, config_field
@@ -101,8 +101,8 @@ class SpatialLSTMExperiment(DigitsExperiment):
     def preview_arrays(self):
         """The probe digit, its state maps after the scan (hidden, gh, gw) and class probabilities."""
         scores, (h, _, _) = self.forward(self.probe)
-        e = np.exp(scores[0] - scores[0].max())
-        return {"probe": self.probe[0, 0], "state_maps": h[:, :, 0].transpose(2, 0, 1), "probe_probs": e / e.sum()}
+        return {"probe": self.probe[0, 0], "state_maps": h[:, :, 0].transpose(2, 0, 1),
+                "probe_probs": softmax(scores)[0]}
 
     def final_metrics(self):
         cost, acc, _ = evaluate(lambda x: self.forward(x)[0], self.split.x_test, self.split.y_test)

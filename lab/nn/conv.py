@@ -96,13 +96,13 @@ def _layout(shape, k):
     return p, Hp, Wp, N * Hp * Wp, (k - 1) * (Wp + 1)
 
 
-def im2col_rows(buf, M, Wp, k):
+def im2col_rows(buf, M, Wp, k, out=None):
     """(M, k*k*C) columns of a padded channels-last buffer (taps major, channels minor), by one
     strided copy of the k*k shifted row windows (a copy per tap into column blocks is several times
-    slower)."""
+    slower); into ``out`` when given (a reused buffer)."""
     C, item = buf.shape[1], buf.itemsize
     win = as_strided(buf, (M, k, k, C), (C * item, Wp * C * item, C * item, item))
-    cols = np.empty((M, k * k * C), buf.dtype)
+    cols = np.empty((M, k * k * C), buf.dtype) if out is None else out
     np.copyto(cols.reshape(M, k, k, C), win)
     return cols
 

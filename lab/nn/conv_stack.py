@@ -20,8 +20,8 @@ The gradient into a layer's input is always k*k GEMMs accumulating into shifted 
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
+from .conv import im2col_rows
 from .gemm import matmul_into
 
 IM2COL_MAX = 144            # columns this narrow are always worth building
@@ -54,13 +54,8 @@ class _Shape:
         return np.ascontiguousarray(grid.transpose(0, 3, 1, 2))
 
     def im2col(self, buf, cols):
-        """cols[m] = the k*k taps of output row m side by side (taps major, channels minor), by one
-        strided copy (a copy per tap into column blocks is several times slower)."""
-        C, k = buf.shape[1], self.k
-        item = buf.itemsize
-        win = as_strided(buf, (self.M, k, k, C), (C * item, self.Wp * C * item, C * item, item))
-        np.copyto(cols.reshape(self.M, k, k, C), win)
-        return cols
+        """cols[m] = the k*k taps of output row m side by side (``lab.nn.conv.im2col_rows``)."""
+        return im2col_rows(buf, self.M, self.Wp, self.k, out=cols)
 
 
 class ConvStack:

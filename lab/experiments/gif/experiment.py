@@ -169,7 +169,7 @@ class GIFExperiment(Experiment):
         arrays = {}
         if self.steps_done % c.preview_every == 0 or self.steps_done == 1:
             hs, caches = layers[-1]
-            gates = last_gates(c.cell if c.mode == "bptt" else "convlstm", caches)
+            gates = last_gates(c.cell, caches)             # DNI runs only the ConvLSTM (refused otherwise)
             arrays.update(frames=(xs[:, 0].mean(axis=1) + 1) / 2, hidden=hs[:, 0].mean(axis=1),
                           gates=np.stack([g[0].mean(0) for g in gates]))
         if self.steps_done % self.steps_per_epoch == 0:
