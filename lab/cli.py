@@ -1,52 +1,22 @@
-"""The headless command line: ``python -m lab list | run NAME | inspect PATH``.
+"""The headless command line: ``python -m lab list | run NAME | runs | sweep NAME | inspect PATH``.
 
 ``run`` trains an experiment with a progress line on stderr and writes to ``--out``:
 config.json, metrics.csv, checkpoint.npz and the experiment's own files (for the GAN:
-samples.npz, grid.png, progress.gif, interpolation.png). The last stdout line is one JSON
-object with the final metrics.
+samples.npz, grid.png, progress.gif, interpolation.png); it is also recorded in the run list
+(``runs``) that the app shows. The last stdout line is one JSON object with the final metrics.
+``sweep`` runs one experiment over a grid of settings and seeds in parallel (``lab.runs.sweep``).
 """
 
 import argparse
-import dataclasses
 import json
-import math
 import sys
 import time
-from pathlib import Path
 
-from .errors import DataError, DivergedError, RunFinished
-from .experiments import EXPERIMENTS, get_experiment, load_all, load_checkpoint, save_checkpoint
-from .experiments.base import config_to_dict, field_type
-from .export.tables import write_csv, write_json
-
-
-def _parse_value(field, text):
-    t = field_type(field)
-    if t is list and "choices" in field.metadata:
-        values = [v.strip() for v in text.split(",") if v.strip()]
-        bad = [v for v in values if v not in field.metadata["choices"]]
-        if bad:
-            raise ValueError(f"{', '.join(bad)}: not one of {', '.join(map(str, field.metadata['choices']))}")
-        return values
-    if t is list:
-        return [int(v) for v in text.replace(" ", "").split(",") if v]
-    if t is bool:
-        return text.lower() in ("1", "true", "yes", "on")
-    return t(text)
-
-
-def _overrides(cls, pairs):
-    fields = {f.name: f for f in dataclasses.fields(cls.Config)}
-    out = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or key not in fields:
-            raise DataError(f"--set {pair!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
-        try:
-            out[key] = _parse_value(fields[key], value)
-        except ValueError as e:
-            raise DataError(f"--set {pair!r}: {e}") from None
-    return out
+from .errors import DataError
+from .experiments import EXPERIMENTS, get_experiment, load_all
+from .runs.settings import parse_grid, parse_overrides
+from .runs.execute import build_experiment, run_experiment
+from .runs.store import list_runs, runs_root
 
 
 class Progress:
@@ -88,49 +58,75 @@ def cmd_list(args):
 
 def cmd_run(args):
     cls = get_experiment(args.name)
-    if args.checkpoint:
-        exp = load_checkpoint(args.checkpoint, args.name)
-    else:
-        overrides = _overrides(cls, args.set)
+    overrides = {}
+    if not args.checkpoint:
+        overrides = parse_overrides(cls, args.set)
         overrides.update({k: v for k, v in (("steps", args.steps), ("seed", args.seed), ("data", args.data),
                                             ("epochs", args.epochs), ("mode", args.mode),
                                             ("sigma_hu", args.noise_sigma)) if v is not None})
-        config = cls.preset_config(args.preset, **overrides)
-        exp = cls(config)
-    out = Path(args.out)
-    write_json(out / "config.json", config_to_dict(exp.config))  # fails early on an unwritable folder
-    target = exp.steps_done + (args.steps or exp.total_steps or 1)
-    progress = Progress(target)
-    rows, last, status = [], {}, 0
-    try:
-        while exp.steps_done < target:
-            snap = exp.step()
-            last.update(snap.metrics)
-            rows.append((snap.step, dict(snap.metrics)))
-            progress.update(snap.step, snap.metrics)
-    except DivergedError as e:
-        print(f"\nerror: {e}", file=sys.stderr)
-        status = 1
-    except RunFinished as e:
-        print(f"\nthe run ended at step {exp.steps_done}: {e}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted at step {exp.steps_done}: writing what the run has so far", file=sys.stderr)
-        status = 130
-    progress.update(exp.steps_done, last, force=True)
+    exp = build_experiment(args.name, preset=args.preset, overrides=overrides, checkpoint=args.checkpoint)
+    progress = Progress(exp.steps_done + (args.steps or exp.total_steps or 1))
+    result = run_experiment(exp, steps=args.steps, out=args.out, record=not args.no_record, run_name=args.name_run,
+                            on_step=lambda step, metrics, _target: progress.update(step, metrics))
+    progress.update(exp.steps_done, result["rows"][-1][1] if result["rows"] else {}, force=True)
     progress.close()
-    names = []
-    for _, m in rows:
-        names += [k for k in m if k not in names]
-    write_csv(out / "metrics.csv", ["step"] + names,
-              [[s] + [m.get(k, "") for k in names] for s, m in rows])
-    save_checkpoint(exp, out / "checkpoint.npz")
-    written = exp.export_files(out)
-    final = {"experiment": exp.name, "preset": exp.config.preset, "steps": exp.steps_done,
-             **{k: (v if math.isfinite(v) else None) for k, v in last.items()},
-             **exp.final_metrics(),
-             "files": sorted(["config.json", "metrics.csv", "checkpoint.npz"] + [Path(p).name for p in written])}
-    print(json.dumps(final))
-    return status
+    if result["error"]:
+        print(f"{'error: ' if result['status'] == 'diverged' else ''}{result['error']}", file=sys.stderr)
+    print(json.dumps(result["final"]))
+    return {"finished": 0, "diverged": 1, "interrupted": 130}[result["status"]]
+
+
+def cmd_runs(args):
+    runs, problems = list_runs(args.experiment)
+    if args.json:
+        print(json.dumps([{"id": r.id, "experiment": r.experiment, "name": r.name, "created": r.created,
+                           "status": r.status, "steps": r.steps, "metric": r.metric, "value": r.value,
+                           "folder": str(r.folder)} for r in runs], indent=2))
+    else:
+        print(f"{len(runs)} runs in {runs_root()}" + (f" ({args.experiment})" if args.experiment else ""))
+        for r in runs:
+            print(f"{r.experiment:<18} {r.created.replace('T', ' '):<19}  {r.status:<11} {r.steps:>7} steps  "
+                  f"{r.metric_text():<26} {r.name}")
+    for p in problems:
+        print(f"skipped: {p}", file=sys.stderr)
+    return 0
+
+
+def cmd_sweep(args):
+    from .runs import sweep
+    cls = get_experiment(args.name)
+    grid = parse_grid(cls, args.set)
+    if not grid and args.seeds < 2:
+        raise DataError("a sweep needs --set KEY=V1,V2,... (or lo:hi:n[:log]) and/or --seeds N (N >= 2)")
+    fixed = parse_overrides(cls, args.fix)
+    if args.data:
+        fixed["data"] = args.data
+    sweep_id, tasks = sweep.plan(args.name, grid, seeds=args.seeds, preset=args.preset, base=fixed, steps=args.steps)
+    backend = "dask" if (args.scheduler or args.backend == "dask") else "pool"
+    where = args.scheduler or ("a local Dask cluster" if backend == "dask" else "a process pool")
+    print(f"sweep {sweep_id}: {len(tasks)} runs of {args.name} on {where}", file=sys.stderr)
+    done = []
+
+    def report(r):
+        done.append(r)
+        shown = f"{r['metric']} {r['value']:.4g}" if r["value"] is not None else (r["error"] or r["status"])
+        print(f"[{len(done)}/{len(tasks)}] {r['task']['name']}: {shown}", file=sys.stderr, flush=True)
+    if backend == "dask":
+        results = sweep.run_dask(tasks, scheduler=args.scheduler, workers=args.workers, on_result=report)
+    else:
+        results = sweep.run_pool(tasks, workers=args.workers, on_result=report)
+    fields = list(grid)
+    summary = sweep.summarise(results, fields)
+    for row in summary:
+        mean = "failed" if row["mean"] is None else f"{row['mean']:.4g} ± {row['std']:.2g} (n={row['n']})"
+        print(f"  {', '.join(f'{k}={v}' for k, v in row['values'].items()) or 'seeds'}: {row['metric']} {mean}",
+              file=sys.stderr)
+    print(json.dumps({"sweep": sweep_id, "experiment": args.name, "backend": backend, "fields": fields,
+                      "summary": summary,
+                      "runs": [{"values": r["task"]["point"], "seed": r["task"]["seed"], "status": r["status"],
+                                "metric": r["metric"], "value": r["value"], "folder": r["folder"],
+                                "error": r["error"]} for r in results]}))
+    return 0 if all(r["status"] == "finished" for r in results) else 1
 
 
 def cmd_inspect(args):
@@ -166,6 +162,25 @@ def build_parser():
     r.add_argument("--out", default="runs/latest", help="output folder (default: %(default)s)")
     r.add_argument("--checkpoint", help="continue from a checkpoint.npz instead of a fresh run")
     r.add_argument("--set", action="append", metavar="KEY=VALUE", help="override any config field (repeatable)")
+    r.add_argument("--name", dest="name_run", help="the run's name in the run list (default: its folder's)")
+    r.add_argument("--no-record", action="store_true",
+                   help="do not record the run in the run list (see 'runs'); --out is written either way")
+    ls = sub.add_parser("runs", help="list the recorded runs (the app's run lists), newest first")
+    ls.add_argument("experiment", nargs="?", help="only this experiment's runs")
+    ls.add_argument("--json", action="store_true", help="as JSON")
+    w = sub.add_parser("sweep", help="run an experiment over a grid of settings and seeds, in parallel")
+    w.add_argument("name", help="experiment name (see 'list')")
+    w.add_argument("--set", action="append", metavar="KEY=VALUES",
+                   help="a swept field: V1,V2,... or lo:hi:n[:log] (repeatable: the grid is their product)")
+    w.add_argument("--fix", action="append", metavar="KEY=VALUE", help="a field set for every run (repeatable)")
+    w.add_argument("--seeds", type=int, default=1, help="seeds per grid point (the config's seed, +1, …)")
+    w.add_argument("--preset", help="preset every run starts from")
+    w.add_argument("--steps", type=int, help="iterations per run (default: the preset's)")
+    w.add_argument("--data", help="data file or folder for every run")
+    w.add_argument("--workers", type=int, help="parallel runs (default: one per core)")
+    w.add_argument("--backend", choices=["pool", "dask"], default="pool",
+                   help="a process pool on this machine (default) or a Dask LocalCluster")
+    w.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run on this Dask cluster (implies dask)")
     i = sub.add_parser("inspect", help="describe a data file or folder as JSON")
     i.add_argument("path")
     return p
@@ -174,7 +189,8 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        return {"list": cmd_list, "run": cmd_run, "inspect": cmd_inspect}[args.command](args)
+        return {"list": cmd_list, "run": cmd_run, "inspect": cmd_inspect, "runs": cmd_runs,
+                "sweep": cmd_sweep}[args.command](args)
     except (DataError, KeyError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"error: {msg}", file=sys.stderr)

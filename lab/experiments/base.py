@@ -108,6 +108,7 @@ class Experiment:
     presets: ClassVar[dict[str, dict]] = {}           # preset name -> overrides of the Config defaults
     preset_notes: ClassVar[dict[str, str]] = {}       # preset name -> one line for the user
     default_preset: ClassVar[str] = "default"
+    key_metric: ClassVar[str | None] = None           # the number a run list shows (else lab.runs.store's guess)
 
     config: Any
     steps_done: int

@@ -74,6 +74,7 @@ def _seed_preset(g_hidden, noise, act="relu"):
 @register
 class GANExperiment(Experiment):
     name = "gan"
+    key_metric = "g_loss"
     title = "GAN sample grid"
     Config = GANConfig
     presets = {
