@@ -134,3 +134,16 @@ def test_cli_sweep_and_runs(tmp_path):
     assert len(listed) == before + 4 and {x["status"] for x in listed[:4]} == {"finished"}
     r = _cli("sweep", "gan", "--steps", "2")
     assert r.returncode == 2 and "needs --set" in r.stderr
+
+
+def test_an_exported_script_reproduces_the_run(tmp_path):
+    out = tmp_path / "out"
+    exp = _gan(5, seed=3)
+    final = run_experiment(exp, out=out, record=False)["final"]
+    assert "reproduce.py" in final["files"]
+    r = subprocess.run([sys.executable, str(out / "reproduce.py")], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0, r.stderr
+    again = json.loads(r.stdout.strip().splitlines()[-1])
+    assert again["steps"] == 5 and again["g_loss"] == pytest.approx(final["g_loss"], rel=1e-6)
+    assert again["d_loss"] == pytest.approx(final["d_loss"], rel=1e-6)
