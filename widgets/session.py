@@ -16,6 +16,7 @@ import contextlib
 from PySide6.QtCore import QObject, Signal
 
 from lab.experiments.base import config_to_dict
+from lab.runs.recorder import RunRecorder
 
 from .loader import Loader
 from .worker import ExperimentWorker
@@ -29,6 +30,7 @@ class RunSession(QObject):
     ended = Signal(str)         # the run ended because the experiment had nothing left to do: why
     loading = Signal(str)       # what is being read ("" when reading ended, however it ended)
     load_progress = Signal(int, int, str)  # done, total, what
+    recorded = Signal(str)      # a run folder in the run list began or ended (lab.runs)
 
     def __init__(self, experiment_cls, parent=None):
         super().__init__(parent)
@@ -38,6 +40,7 @@ class RunSession(QObject):
         self.worker.frame.connect(self.frame)
         self.worker.state_changed.connect(self.state_changed)
         self.worker.ended.connect(self.ended)
+        self.worker.recorded.connect(self.recorded)
         self.worker.failed.connect(
             lambda msg: self.failed.emit(f"{msg}. The run stopped; export, checkpoint and Reset still work."))
         self.loader = Loader(self)
@@ -47,6 +50,7 @@ class RunSession(QObject):
         self.loader.failed.connect(self._on_load_failed)
         self.loader.cancelled.connect(self._on_load_cancelled)
         self._queued = None       # an action asked for while loading
+        self.previous_run = None  # the folder of the run the last replace ended (to compare with)
         self._after = None        # the caller's follow-up for the current load
 
     # ------------------------------------------------------------------ the experiment
@@ -86,10 +90,23 @@ class RunSession(QObject):
         QCoreApplication.processEvents()
         return not self.busy
 
-    def _adopt(self, exp):
+    def _adopt(self, exp, run_folder=None):
+        old = self.worker.recorder
+        self.previous_run = old.folder if old is not None else None
         self.experiment = exp
         self.worker.set_experiment(exp)
+        self.worker.recorder = RunRecorder(exp, folder=run_folder)
         self.replaced.emit(exp)
+
+    @property
+    def run_folder(self):
+        """The folder of the run being recorded (None until its first step)."""
+        rec = self.worker.recorder
+        return rec.folder if rec is not None else None
+
+    def record_into(self, folder):
+        """Go on recording the current experiment into ``folder`` (a run reopened from its checkpoint)."""
+        self.worker.recorder = RunRecorder(self.experiment, folder=folder)
 
     def _on_loaded(self, exp):
         self.loading.emit("")

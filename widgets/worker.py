@@ -35,6 +35,7 @@ class ExperimentWorker(QObject):
     failed = Signal(str)         # a message for the user, naming the step
     ended = Signal(str)          # the experiment had nothing left to do: why (not a failure)
     finished = Signal()          # the thread's loop has ended (after any failed/frame)
+    recorded = Signal(str)       # the run's folder in the run list: it began, or it ended (status written)
 
     def __init__(self, experiment=None, max_rate=30.0, parent=None):
         super().__init__(parent)
@@ -46,6 +47,7 @@ class ExperimentWorker(QObject):
         self._requests = queue.SimpleQueue()  # written by the GUI, read by the worker between steps
         self._throttle = FrameThrottle(max_rate)
         self.state = "idle"            # written by the worker thread (and before/after it runs)
+        self.recorder = None           # a lab.runs.recorder.RunRecorder (set between runs): the run on disk
 
     # ------------------------------------------------------------------ requests (GUI thread)
     @property
@@ -99,6 +101,16 @@ class ExperimentWorker(QObject):
         self._throttle.delivered(cost)
 
     # ------------------------------------------------------------------ internals
+    def _finish_record(self, status):
+        rec = self.recorder
+        if rec is None or rec.folder is None:
+            return
+        try:  # a diverged state is not saved over the last good checkpoint
+            rec.finish(status, checkpoint=status != "diverged")
+        except Exception:  # noqa: BLE001 — recording never ends the app
+            traceback.print_exc()
+        self.recorded.emit(str(rec.folder))
+
     def _launch(self, budget, stop_after=False):
         if self.experiment is None:
             raise RuntimeError("no experiment to run")
@@ -127,10 +139,19 @@ class ExperimentWorker(QObject):
         if frame is not None:
             self.frame.emit(frame)
 
+    def _record(self, snap):
+        rec = self.recorder
+        if rec is not None:
+            had = rec.folder
+            rec.add(snap.step, snap.metrics)
+            if rec.folder is not None and had is None:
+                self.recorded.emit(str(rec.folder))
+
     def _loop(self):
         exp = self.experiment
         budget, stop_after = self._plan
         paused = False
+        status = "stopped"
         try:
             while not self._abort:
                 while True:  # read the GUI's requests between steps
@@ -154,6 +175,7 @@ class ExperimentWorker(QObject):
                 bad = snap.non_finite()
                 if bad:
                     raise DivergedError(snap.step, bad.replace("_", " "))
+                self._record(snap)
                 self._throttle.add(snap)
                 if budget is not None:
                     budget -= 1
@@ -168,16 +190,20 @@ class ExperimentWorker(QObject):
                 self._emit(False)
             self._emit(True)
         except DivergedError as e:
+            status = "diverged"
             self._emit(True)
             self.failed.emit(str(e))
         except RunFinished as e:
+            status = "finished"
             self._emit(True)
             self.ended.emit(f"Run ended at step {exp.steps_done}: {e}.")
         except Exception as e:  # noqa: BLE001 — any failure of a step ends the run, not the app
+            status = "failed"
             self._emit(True)
             traceback.print_exc()
             self.failed.emit(f"step {exp.steps_done + 1} failed: {type(e).__name__}: {e}")
         finally:
+            self._finish_record(status)
             try:
                 exp.close()
             except Exception:  # noqa: BLE001

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from lab.experiments.zca import ZCAExperiment
 from tab_helpers import exported, opened
@@ -61,8 +62,13 @@ def test_classifier_runs_and_reset_keeps_previous_curves(qtbot, window):
     tab.preset_box.setCurrentText("no-whitening")
     tab.reset()
     assert tab.session.wait_ready()
-    refs = [r.name() for r in tab.classifier.acc_plot.references]
-    assert any("previous: default, whitened" in n for n in refs)
+    # the run that Reset ended is shown from the run list, dashed, named by what differs
+    plot = tab.classifier.acc_plot
+    qtbot.waitUntil(lambda: bool(plot.runs), timeout=10_000)
+    label = plot.runs[0]["label"]
+    assert "preset default" in label and "whiten on" in label
+    assert any(label in item.name() for item in plot._run_items)
+    assert tab.run_list.item(tab.session.previous_run).checkState(0) == Qt.Checked
 
 
 def test_csv_for_eigen_views_and_bad_csv(window, tmp_path):

@@ -39,7 +39,8 @@ def test_gif_tab_runs_bptt_then_dni_on_one_plot(qtbot, window):
     tab.form.widget("mode").setCurrentText("dni")
     tab.reset()
     assert tab.session.wait_ready() and tab.experiment.config.mode == "dni"
-    assert any("previous: bptt" in r.name() for r in tab.cost_plot.references)
+    qtbot.waitUntil(lambda: bool(tab.cost_plot.runs), timeout=10_000)
+    assert "mode bptt" in tab.cost_plot.runs[0]["label"]
     tab.run_steps(2)
     qtbot.waitUntil(lambda: tab.worker.state == "idle" and tab.last_frame_step == 2, timeout=30_000)
     assert tab.cost_plot.buffers["sg_loss"].n == 2

@@ -6,6 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from .smoothing import Ema, smooth
 from .style import PALETTE, SteadyRange, cache_axes, nice_ceiling, style
 
 
@@ -29,6 +30,10 @@ class _Buffer:
 
     def clear(self):
         self.n = 0
+
+
+# a shown run draws all its series in its colour; the series are told apart by the dash
+RUN_DASHES = (Qt.DashLine, Qt.DotLine, Qt.DashDotLine, Qt.DashDotDotLine)
 
 
 class LiveCurves(pg.PlotWidget):
@@ -64,6 +69,10 @@ class LiveCurves(pg.PlotWidget):
         self.references = []     # the reference curves' items (all kept runs)
         self._ref_runs = []      # the same, one list per kept run
         self._xr = None
+        self.smoothing = 0.0     # EMA weight: 0 draws the raw values
+        self._ema, self._smoothed, self._raw = {}, {}, {}  # per key: Ema, smoothed buffer, faint raw item
+        self.runs = []           # shown recorded runs: dicts key, label, colour, metrics (see show_runs)
+        self._run_items = []
 
     def fix_y_range(self, lo, hi):
         """Keep the y axis at [lo, hi] (e.g. probabilities 0..1)."""
@@ -77,29 +86,94 @@ class LiveCurves(pg.PlotWidget):
             if pts:
                 xs, ys = zip(*pts)
                 buf.extend(xs, ys)
-                self.curves[key].setData(buf.x[:buf.n], buf.y[:buf.n])
+                if self.smoothing > 0:
+                    self._smoothed[key].extend(xs, self._ema[key].extend(ys))
+                self._draw(key)
                 changed = True
         if changed:
             self._grow_ranges()
 
+    def _draw(self, key):
+        buf = self.buffers[key]
+        if self.smoothing > 0:
+            sm = self._smoothed[key]
+            self.curves[key].setData(sm.x[:sm.n], sm.y[:sm.n])
+            self._raw[key].setData(buf.x[:buf.n], buf.y[:buf.n])
+        else:
+            self.curves[key].setData(buf.x[:buf.n], buf.y[:buf.n])
+
+    def set_smoothing(self, weight):
+        """Draw each curve as its debiased EMA (``weight`` in [0, 1)), the raw values faint behind it;
+        0 draws the raw values alone. Shown runs are smoothed alike."""
+        weight = float(min(max(weight, 0.0), 0.999))
+        if weight == self.smoothing:
+            return
+        self.smoothing = weight
+        pi = self.getPlotItem()
+        for key, buf in self.buffers.items():
+            if weight > 0:
+                if key not in self._raw:  # made once, the first time smoothing is asked for
+                    colour = QColor(self.curves[key].opts["pen"].color())
+                    colour.setAlpha(60)
+                    self._raw[key] = pi.plot([], [], pen=pg.mkPen(colour, width=1))
+                    self._raw[key].setZValue(-1)
+                    if self.legend is not None:
+                        self.legend.removeItem(self._raw[key])
+                self._ema[key], self._smoothed[key] = Ema(weight), _Buffer()
+                self._smoothed[key].extend(buf.x[:buf.n], self._ema[key].extend(buf.y[:buf.n]))
+            elif key in self._raw:
+                self._raw[key].setData([], [])
+            self._draw(key)
+        if self.runs:
+            self.show_runs(self.runs)
+
+    def show_runs(self, runs):
+        """Draw recorded runs dashed behind the live curves, each in its own colour: ``runs`` is a
+        list of dicts with ``key`` (the run's id), ``label`` (what differs in its config), ``colour``
+        and ``metrics`` (name -> (steps, values, …)). Series this plot has and the run recorded are drawn;
+        an empty list removes them. Called when the user shows or hides runs, not per frame."""
+        pi = self.getPlotItem()
+        for item in self._run_items:
+            pi.removeItem(item)
+        self._run_items, self.runs = [], list(runs)
+        for run in self.runs:
+            for i, (key, curve) in enumerate(self.curves.items()):
+                if key not in run["metrics"]:
+                    continue
+                xs, ys = (np.asarray(v, float) for v in run["metrics"][key][:2])
+                name = f"{curve.name()} · {run['label']}" if len(self.curves) > 1 else run["label"]
+                colour = QColor(run["colour"])
+                colour.setAlpha(210)
+                item = pi.plot(xs, smooth(ys, self.smoothing), name=name,
+                               pen=pg.mkPen(colour, width=1.3, style=RUN_DASHES[i % len(RUN_DASHES)]))
+                item.setZValue(-0.5)  # behind the live run
+                item.run_values = (xs, ys)
+                self._run_items.append(item)
+        self._grow_ranges()
+
     def _grow_ranges(self):
-        bufs = [b for b in self.buffers.values() if b.n]
+        bufs = [(b.x[:b.n], b.y[:b.n]) for b in self.buffers.values() if b.n]
+        bufs += [item.run_values for item in self._run_items if len(item.run_values[0])]
         if not bufs:
             return
         pi = self.getPlotItem()
-        x_max = max(b.x[b.n - 1] for b in bufs)
+        x_max = max(x[-1] for x, _ in bufs)
         if self._xr is None or x_max > self._xr:
             self._xr = nice_ceiling(max(x_max * 1.25, 10))
             pi.setXRange(0, self._xr, padding=0.01)
         if self.fixed_y is None:
-            self._y.cover(*(b.y[:b.n] for b in bufs))
+            self._y.cover(*(y for _, y in bufs))
 
     def clear_data(self):
         for key, buf in self.buffers.items():
             buf.clear()
             self.curves[key].setData([], [])
+            if key in self._raw:
+                self._raw[key].setData([], [])
+                self._ema[key], self._smoothed[key] = Ema(self.smoothing), _Buffer()
         self._xr = None
         self._y.reset()
+        self._grow_ranges()
 
     def keep_as_reference(self, label, keep=1, colour=None):
         """Keep the current curves, dashed, as a finished run's, so runs compare on one plot.

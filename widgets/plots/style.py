@@ -8,6 +8,14 @@ from PySide6.QtWidgets import QGraphicsItem
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)  # NumPy images display as they are
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+# recorded runs, one colour each, fixed when the run began (lab.runs.store: RunInfo.colour): the
+# same run has the same colour in every plot and in the run list
+RUN_PALETTE = ["#b07aa1", "#59a14f", "#f28e2b", "#76b7b2", "#9c755f", "#edc948", "#ff9da7", "#4e79a7",
+               "#e15759", "#5f5f5f"]
+
+
+def run_colour(index):
+    return RUN_PALETTE[int(index) % len(RUN_PALETTE)]
 
 
 def style(plot_widget, title, x_label="", y_label="", title_size="11pt"):

@@ -18,10 +18,11 @@ from lab.experiments.base import config_from_dict, config_to_dict
 from ..controls import ControlPanel, choose_data_path
 from ..panels import ExplanationPanel, ExportBox, LoadBar, MessageBar
 from ..session import RunSession
+from .run_compare import RunCompare
 from .run_files import RunFiles
 
 
-class ExperimentTab(RunFiles, QWidget):
+class ExperimentTab(RunFiles, RunCompare, QWidget):
     name = None             # the tab's key (--tab NAME, main window's tab_by_name)
     experiment_cls = None
     tab_title = None        # the tab's name in the window (default: the experiment's title)
@@ -74,6 +75,7 @@ class ExperimentTab(RunFiles, QWidget):
         self.export_box.save_clicked.connect(lambda: self.save_checkpoint())
         self.export_box.load_clicked.connect(lambda: self.load_checkpoint())
         ll.addWidget(self.export_box)
+        ll.addWidget(self.init_run_list())
         self.explain = ExplanationPanel(self.explanation)
         ll.addWidget(self.explain)
         ll.addStretch(1)
@@ -118,6 +120,8 @@ class ExperimentTab(RunFiles, QWidget):
         self.ensure_views()
         super().showEvent(event)
         self.ensure_experiment()
+        if not self.run_list.runs:
+            self.run_list.refresh()
 
     def ensure_views(self):
         if not self._views_built:
@@ -152,12 +156,9 @@ class ExperimentTab(RunFiles, QWidget):
         """The run paused or stopped: subclasses may draw the model as it is now."""
 
     @staticmethod
-    def restart_curves(plots, previous_label=None):
-        """Empty the curves for a new run; with a label, keep the old run's curves dashed
-        (e.g. "previous: bptt") so two runs compare on one plot."""
+    def restart_curves(plots):
+        """Empty the curves for a new run (the run that ended is shown from the run list, dashed)."""
         for p in plots:
-            if previous_label and any(b.n for b in p.buffers.values()):
-                p.keep_as_reference(previous_label)
             p.clear_data()
 
     @staticmethod
@@ -221,6 +222,7 @@ class ExperimentTab(RunFiles, QWidget):
         self.ensure_views()
         self.clear_views()
         self.last_frame_step = exp.steps_done
+        self.runs_replaced()
         self.progress.reset(exp.total_steps, exp.steps_done)
         self.controls.show_source(exp.source)
         self.status.emit(f"{self.experiment_cls.title}: ready{' · data: ' + exp.source if exp.source else ''}")

@@ -39,7 +39,6 @@ class GIFTab(ExperimentTab):
     name = "gif"
     experiment_cls = GIFExperiment
     explanation = EXPLANATION
-    _previous_label = None  # names the last run's curves, kept dashed after Reset
 
     def build_views(self, area):
         g = QGridLayout(area)
@@ -80,12 +79,11 @@ class GIFTab(ExperimentTab):
         g.setColumnStretch(1, 3)
 
     def clear_views(self):
-        self.restart_curves((self.cost_plot, self.acc_plot), self._previous_label)
+        self.restart_curves((self.cost_plot, self.acc_plot))
         exp = self.experiment
         for v in (self.frames_view, self.hidden_view, self.gates_view):
             v.current = None
         if exp is not None:
-            self._previous_label = f"previous: {exp.config.mode}"
             y = exp.y[exp.test_idx]
             before = exp.before[np.arange(len(y)), y] if len(y) else np.zeros(0)
             self.bars.set_values(before, before)

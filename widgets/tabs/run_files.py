@@ -95,8 +95,9 @@ class RunFiles:
         self.message.show_message(f"Checkpoint saved: {p} (step {self.experiment.steps_done})", error=False)
         return p
 
-    def load_checkpoint(self, path=None):
-        """Read a checkpoint (off the GUI thread) and continue from it; True when reading started."""
+    def load_checkpoint(self, path=None, run_folder=None):
+        """Read a checkpoint (off the GUI thread) and continue from it; True when reading started.
+        ``run_folder``: the recorded run it belongs to (the run goes on there)."""
         if path is None:
             start = self.settings.value("folders/export", str(Path.home()))
             path, _ = QFileDialog.getOpenFileName(self, "Load checkpoint", start, "Checkpoints (*.npz)")
@@ -108,6 +109,8 @@ class RunFiles:
                 exp = self.experiment
                 self.controls.show_config(exp.config)
                 self.after_checkpoint_loaded()
+                if run_folder is not None:
+                    self.after_reopen(run_folder)
                 self.message.show_message(f"Checkpoint loaded: {path} (step {exp.steps_done})", error=False)
         return self.session.replace(lambda: load_checkpoint(path, self.experiment_cls.name),
                                     f"Reading checkpoint {path}", then=done)

@@ -44,6 +44,7 @@ class ConvNetTab(ExperimentTab):
     experiment_cls = ConvNetExperiment
     explanation = EXPLANATION
     tab_title = "Mini-VGG & ResNet"
+    show_previous_run = False  # this page keeps its last runs itself, each in its colour, with a table
 
     def build_views(self, area):
         g = QGridLayout(area)

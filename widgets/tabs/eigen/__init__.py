@@ -42,7 +42,6 @@ class EigenTab(ExperimentTab):
     experiment_cls = ZCAExperiment
     explanation = EXPLANATION
     tab_title = "Eigenvectors & ZCA"
-    _previous_label = None  # names the last run's curves, kept dashed after Reset
 
     def build_views(self, area):
         self.eigen = None  # read off the GUI thread (the wine data, or the user's CSV)
@@ -115,11 +114,8 @@ class EigenTab(ExperimentTab):
 
     # ---------------------------------------------------------------------------- page 4: the classifier
     def clear_views(self):
-        self.restart_curves(self.classifier.curves, self._previous_label)
+        self.restart_curves(self.classifier.curves)
         self.classifier.clear()
-        c = self.experiment.config
-        self._previous_label = (f"previous: {c.preset}, " + ("whitened" if c.whiten else "no whitening") +
-                                (", centred" if c.centre else ""))
         self._gallery_key = None
         self._refresh_gallery()
 

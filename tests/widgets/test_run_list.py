@@ -1,0 +1,88 @@
+"""The run list of a tab: runs recorded as they go, the run a Reset ended shown dashed with a label
+naming what differs, rename, delete, smoothing, and reopening a run to continue it."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from lab.experiments.gan import GANExperiment
+from lab.runs import store
+
+
+@pytest.fixture
+def tab(open_tab, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # this test's runs only
+    win = open_tab("gan", GANExperiment.preset_config("small-fast", preview_every=50, history_every=50))
+    return win.tab_by_name["gan"]
+
+
+def run(qtbot, tab, n):
+    start = tab.experiment.steps_done
+    tab.run_steps(n)
+    qtbot.waitUntil(lambda: tab.worker.state == "idle" and tab.last_frame_step == start + n, timeout=30_000)
+    qtbot.waitUntil(lambda: tab.session.run_folder is not None and
+                    store.read_run(tab.session.run_folder).status == "stopped", timeout=10_000)
+
+
+def listed(qtbot, tab, n):
+    qtbot.waitUntil(lambda: tab.run_list.tree.topLevelItemCount() == n, timeout=10_000)
+
+
+def test_runs_are_recorded_compared_renamed_smoothed_and_deleted(qtbot, tab):
+    run(qtbot, tab, 4)
+    first = tab.session.run_folder
+    info = store.read_run(first)
+    assert info.steps == 4 and info.status == "stopped" and (first / "checkpoint.npz").exists()
+    assert store.read_metrics(first)["d_loss"][0] == [1, 2, 3, 4]
+    listed(qtbot, tab, 1)
+    assert "(this run)" in tab.run_list.tree.topLevelItem(0).text(0)
+
+    cfg = tab.form_config()
+    cfg.g_lr = 5e-4
+    tab.form.set_config(cfg)
+    tab.reset()
+    assert tab.session.wait_ready()
+    qtbot.waitUntil(lambda: bool(tab.loss_plot.runs), timeout=10_000)
+    shown = tab.loss_plot.runs[0]
+    assert shown["key"] == str(first) and "g lr 0.0002" in shown["label"]
+    names = [item.name() for item in tab.loss_plot._run_items]
+    assert any(n.startswith("D loss · ") for n in names) and any(n.startswith("G loss · ") for n in names)
+    run(qtbot, tab, 3)
+    listed(qtbot, tab, 2)
+
+    it = tab.run_list.item(first)
+    it.setText(0, "baseline")       # what the editor does when the user renames it
+    qtbot.waitUntil(lambda: store.read_run(first).name == "baseline", timeout=5_000)
+    qtbot.waitUntil(lambda: tab.loss_plot.runs and tab.loss_plot.runs[0]["label"].startswith("baseline"),
+                    timeout=10_000)
+
+    tab.run_list.smooth.setValue(90)
+    assert tab.loss_plot.smoothing == pytest.approx(0.9)
+    sm = tab.loss_plot._smoothed["d_loss"]
+    raw = tab.loss_plot.buffers["d_loss"]
+    assert sm.n == raw.n == 3 and sm.y[0] == pytest.approx(raw.y[0])  # debiased: starts at the first value
+
+    tab.run_list.item(first).setCheckState(0, Qt.Unchecked)
+    qtbot.waitUntil(lambda: not tab.loss_plot.runs, timeout=5_000)
+    tab.run_list.tree.clearSelection()
+    tab.run_list.item(first).setSelected(True)
+    assert tab.run_list.delete_selected(confirm=False) == 1
+    assert not first.exists()
+    listed(qtbot, tab, 1)
+
+
+def test_a_run_reopened_continues_in_its_own_folder(qtbot, tab):
+    run(qtbot, tab, 5)
+    first = tab.session.run_folder
+    tab.reset()
+    assert tab.session.wait_ready()
+    listed(qtbot, tab, 1)
+    assert tab.reopen_run(str(first))
+    assert tab.session.wait_ready()
+    assert tab.experiment.steps_done == 5
+    qtbot.waitUntil(lambda: tab.loss_plot.buffers["d_loss"].n == 5, timeout=10_000)  # its curves so far
+    assert str(tab.session.run_folder) == str(first)
+    run(qtbot, tab, 2)
+    steps = store.read_metrics(first)["d_loss"][0]
+    assert steps == [1, 2, 3, 4, 5, 6, 7] and store.read_run(first).steps == 7
+    assert np.all(np.isfinite(store.read_metrics(first)["d_loss"][1]))

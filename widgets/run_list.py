@@ -1,0 +1,235 @@
+"""The run list of a tab: every recorded run of its experiment (``lab.runs.store``), newest first.
+
+Tick a run to draw its curves dashed on the tab's plots, in the run's own colour, named by what
+differs in its settings from the others shown and from the live run ("lr 0.01, whiten off").
+Double-click a name to rename it; Delete, Reopen (continue from its checkpoint, recording into the
+same run) and Folder act on the selected run. The smoothing slider applies a debiased EMA to every
+curve of the tab, the raw values drawn faint behind. Listing runs and reading their metrics happen
+in a pool thread."""
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QIcon, QPixmap
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSlider, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout)
+
+from lab.errors import DataError
+from lab.runs import store
+
+from .background import BackgroundCall
+from .plots.style import run_colour
+from .signals import signals_blocked
+
+
+def _read_shown(folders):  # in a pool thread
+    out = {}
+    for f in folders:
+        try:
+            out[f] = (store.read_metrics(f), store.read_json(Path(f) / "config.json"))
+        except DataError:
+            out[f] = ({}, {})
+    return out
+
+
+def _swatch(colour):
+    pm = QPixmap(12, 12)
+    pm.fill(QColor(colour))
+    return QIcon(pm)
+
+
+class RunList(QGroupBox):
+    shown_changed = Signal(list)      # [{key, label, colour, metrics}] for LiveCurves.show_runs
+    reopen_requested = Signal(str)    # a run folder whose checkpoint to continue from
+    smoothing_changed = Signal(float)
+
+    def __init__(self, experiment_name, parent=None):
+        super().__init__("Runs", parent)
+        self.experiment_name = experiment_name
+        self.runs = {}              # folder -> RunInfo (as last listed)
+        self.shown = []             # folders ticked, in the order they were ticked
+        self.live_folder = None     # the run being recorded now (its curves are the live ones)
+        self.current_config = {}    # the live run's settings (labels name what differs from it)
+        self._cache = {}            # folder -> (metrics, config) of finished runs
+        lay = QVBoxLayout(self)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Run", "Started", "Status", "Result"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setMinimumHeight(120)
+        self.tree.setToolTip("Tick a run to compare its curves with this one; double-click a name to rename it")
+        self.tree.itemChanged.connect(self._on_item_changed)
+        self.tree.itemDoubleClicked.connect(self._on_double_click)
+        lay.addWidget(self.tree)
+        row = QHBoxLayout()
+        self.buttons = {}
+        for name, tip, slot in (("Reopen", "Continue the selected run from its checkpoint", self._reopen),
+                                ("Delete", "Delete the selected runs from disk", lambda: self.delete_selected()),
+                                ("Folder", "Open the selected run's folder", self._open_folder)):
+            b = QPushButton(name)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+            self.buttons[name] = b
+        lay.addLayout(row)
+        row = QHBoxLayout()
+        self.smooth_label = QLabel("Smoothing 0.00")
+        self.smooth = QSlider(Qt.Horizontal)
+        self.smooth.setRange(0, 99)
+        self.smooth.setToolTip("Exponential moving average of every curve (debiased); the raw values stay faint")
+        self.smooth.valueChanged.connect(self._on_smoothing)
+        row.addWidget(self.smooth_label)
+        row.addWidget(self.smooth, 1)
+        lay.addLayout(row)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.hide()
+        lay.addWidget(self.note)
+        self._lister = BackgroundCall(self)
+        self._lister.ready.connect(self._on_listed)
+        self._reader = BackgroundCall(self)
+        self._reader.ready.connect(self._on_read)
+
+    # ------------------------------------------------------------------ listing
+    def refresh(self):
+        self._lister.request(store.list_runs, self.experiment_name)
+
+    def _on_listed(self, result):
+        runs, problems = result
+        self.runs = {str(r.folder): r for r in runs}
+        self.shown = [f for f in self.shown if f in self.runs]
+        with signals_blocked(self.tree):
+            self.tree.clear()
+            for r in runs:
+                folder = str(r.folder)
+                live = folder == self.live_folder
+                it = QTreeWidgetItem([r.name + ("  (this run)" if live else ""), r.created.replace("T", " ")[5:16],
+                                      r.status, r.metric_text()])
+                it.setData(0, Qt.UserRole, folder)
+                it.setIcon(0, _swatch(run_colour(r.colour)))
+                it.setToolTip(0, folder)
+                flags = it.flags() | Qt.ItemIsSelectable
+                if not live:
+                    flags |= Qt.ItemIsUserCheckable
+                    it.setCheckState(0, Qt.Checked if folder in self.shown else Qt.Unchecked)
+                it.setFlags(flags)
+                self.tree.addTopLevelItem(it)
+            for c in range(4):
+                self.tree.resizeColumnToContents(c)
+        self.note.setText("; ".join(problems[:3]))
+        self.note.setVisible(bool(problems))
+        self._update_shown()
+
+    def item(self, folder):
+        for i in range(self.tree.topLevelItemCount()):
+            it = self.tree.topLevelItem(i)
+            if it.data(0, Qt.UserRole) == str(folder):
+                return it
+        return None
+
+    # ------------------------------------------------------------------ showing runs
+    def set_live(self, folder, config):
+        """The run being recorded now and its settings (labels of shown runs say what differs)."""
+        self.live_folder = str(folder) if folder else None
+        self.current_config = dict(config)
+        if self.live_folder in self.shown:
+            self.shown.remove(self.live_folder)
+        self.refresh()
+
+    def show_run(self, folder, on=True):
+        folder = str(folder)
+        if on and folder not in self.shown and folder != self.live_folder:
+            self.shown.append(folder)
+        elif not on and folder in self.shown:
+            self.shown.remove(folder)
+        it = self.item(folder)
+        if it is not None and it.flags() & Qt.ItemIsUserCheckable:
+            with signals_blocked(self.tree):
+                it.setCheckState(0, Qt.Checked if on else Qt.Unchecked)
+        self._update_shown()
+
+    def _on_item_changed(self, it, column):
+        folder = it.data(0, Qt.UserRole)
+        if column == 0 and it.flags() & Qt.ItemIsUserCheckable:
+            on = it.checkState(0) == Qt.Checked
+            if on != (folder in self.shown):
+                self.show_run(folder, on)
+                return
+        name = it.text(0).replace("  (this run)", "").strip()
+        if column == 0 and folder in self.runs and name != self.runs[folder].name:
+            self._rename(folder, name)
+
+    def _update_shown(self):
+        # finished runs' metrics do not change; a running one (a sweep, another window) is re-read
+        missing = [f for f in self.shown if f not in self._cache or self._status(f) == "running"]
+        if missing:
+            self._reader.request(_read_shown, missing)
+        else:
+            self._emit_shown()
+
+    def _status(self, folder):
+        r = self.runs.get(folder)
+        return r.status if r is not None else ""
+
+    def _on_read(self, data):
+        self._cache.update(data)
+        self._emit_shown()
+
+    def _emit_shown(self):
+        shown = [f for f in self.shown if f in self._cache and f in self.runs]
+        labels = store.differences([self._cache[f][1] for f in shown] + [self.current_config], skip=("data", "steps"))
+        entries = []
+        for f, diff in zip(shown, labels):
+            r = self.runs[f]
+            entries.append({"key": f, "label": r.name if diff == "same settings" else f"{r.name}: {diff}",
+                            "colour": run_colour(r.colour), "metrics": self._cache[f][0]})
+        self.shown_changed.emit(entries)
+
+    # ------------------------------------------------------------------ acting on runs
+    def selected(self):
+        return [it.data(0, Qt.UserRole) for it in self.tree.selectedItems()]
+
+    def _on_double_click(self, it, column):
+        if column == 0 and it.data(0, Qt.UserRole) != self.live_folder:
+            with signals_blocked(self.tree):
+                it.setFlags(it.flags() | Qt.ItemIsEditable)
+            self.tree.editItem(it, 0)
+
+    def _rename(self, folder, name):
+        try:
+            store.rename_run(folder, name)
+        except (DataError, OSError) as e:
+            self.note.setText(f"Could not rename: {e}")
+            self.note.show()
+        self.refresh()
+
+    def delete_selected(self, confirm=True):
+        folders = [f for f in self.selected() if f != self.live_folder]
+        if not folders:
+            return 0
+        if confirm and QMessageBox.question(
+                self, "Delete runs", f"Delete {len(folders)} run(s) and their files from disk?") != QMessageBox.Yes:
+            return 0
+        for f in folders:
+            try:
+                store.delete_run(f)
+            except (DataError, OSError) as e:
+                self.note.setText(f"Could not delete {f}: {e}")
+                self.note.show()
+            if f in self.shown:
+                self.shown.remove(f)
+            self._cache.pop(f, None)
+        self.refresh()
+        return len(folders)
+
+    def _reopen(self):
+        sel = [f for f in self.selected() if f != self.live_folder]
+        if sel:
+            self.reopen_requested.emit(sel[0])
+
+    def _open_folder(self):
+        for f in self.selected()[:1]:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(f))
+
+    def _on_smoothing(self, v):
+        self.smooth_label.setText(f"Smoothing {v / 100:.2f}")
+        self.smoothing_changed.emit(v / 100)

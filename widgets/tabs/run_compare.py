@@ -1,0 +1,79 @@
+"""The run list beside a tab's controls (``widgets.run_list``) and what it does to the tab's plots:
+shown runs drawn dashed on every live curve plot, smoothing, reopening a run, and the run that a
+Reset ended shown at once so the new run compares with it. A mixin of
+:class:`~widgets.tabs.base.ExperimentTab` (``session``, ``message``, ``view_area``, ``experiment``)."""
+
+from pathlib import Path
+
+from lab.experiments.base import config_to_dict
+from lab.runs.store import read_metrics
+
+from ..background import BackgroundCall
+from ..plots.curves import LiveCurves
+from ..run_list import RunList
+
+
+class RunCompare:
+    show_previous_run = True   # a Reset shows the run it ended (pages that compare runs themselves: False)
+
+    def init_run_list(self):
+        self.run_list = RunList(self.experiment_cls.name)
+        self.run_list.shown_changed.connect(self._draw_runs)
+        self.run_list.smoothing_changed.connect(self._set_smoothing)
+        self.run_list.reopen_requested.connect(self.reopen_run)
+        self.session.recorded.connect(lambda _folder: self._mark_live())
+        self._run_entries, self._smoothing = [], 0.0
+        self._history = BackgroundCall(self)
+        self._history.ready.connect(self._replay_history)
+        return self.run_list
+
+    def live_plots(self):
+        return self.view_area.findChildren(LiveCurves) if self._views_built else []
+
+    def _mark_live(self):
+        exp = self.experiment
+        self.run_list.set_live(self.session.run_folder, config_to_dict(exp.config) if exp is not None else {})
+
+    def runs_replaced(self):
+        """A new experiment: the run list marks it live and shows the run it replaced."""
+        self._mark_live()
+        prev = self.session.previous_run
+        if prev is not None and self.show_previous_run:
+            self.run_list.show_run(prev)
+        for p in self.live_plots():
+            p.set_smoothing(self._smoothing)
+            p.show_runs(self._run_entries)
+
+    def _draw_runs(self, entries):
+        self._run_entries = entries
+        for p in self.live_plots():
+            p.show_runs(entries)
+
+    def _set_smoothing(self, weight):
+        self._smoothing = weight
+        for p in self.live_plots():
+            p.set_smoothing(weight)
+
+    def reopen_run(self, folder):
+        """Continue a recorded run from its checkpoint, recording into the same run; its curves so
+        far are drawn first."""
+        ckpt = Path(folder) / "checkpoint.npz"
+        if not ckpt.exists():
+            self.message.show_message(f"{folder}: this run has no checkpoint yet (it ended before its first save).")
+            return False
+        return self.load_checkpoint(str(ckpt), run_folder=folder)
+
+    def after_reopen(self, folder):
+        self.session.record_into(folder)
+        self.run_list.show_run(folder, on=False)
+        self._mark_live()
+        self._history.request(read_metrics, folder)
+
+    def _replay_history(self, metrics):
+        steps = sorted({s for ss, _, _ in metrics.values() for s in ss})
+        rows = {s: {} for s in steps}
+        for name, (ss, vs, _) in metrics.items():
+            for s, v in zip(ss, vs):
+                rows[s][name] = v
+        for p in self.live_plots():
+            p.append_rows(sorted(rows.items()))
