@@ -42,6 +42,7 @@ class RunList(QGroupBox):
     shown_changed = Signal(list)      # [{key, label, colour, metrics}] for LiveCurves.show_runs
     reopen_requested = Signal(str)    # a run folder whose checkpoint to continue from
     smoothing_changed = Signal(float)
+    sweep_requested = Signal()
 
     def __init__(self, experiment_name, parent=None):
         super().__init__("Runs", parent)
@@ -64,7 +65,9 @@ class RunList(QGroupBox):
         self.buttons = {}
         for name, tip, slot in (("Reopen", "Continue the selected run from its checkpoint", self._reopen),
                                 ("Delete", "Delete the selected runs from disk", lambda: self.delete_selected()),
-                                ("Folder", "Open the selected run's folder", self._open_folder)):
+                                ("Folder", "Open the selected run's folder", self._open_folder),
+                                ("Sweep…", "Run this tab's settings over a grid of values and seeds, in parallel",
+                                 self.sweep_requested.emit)):
             b = QPushButton(name)
             b.setToolTip(tip)
             b.clicked.connect(slot)

@@ -214,7 +214,9 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
             self.session.reset(cfg)
 
     def shutdown(self, wait_ms=10_000):
-        """Stop and join the worker (the window is closing)."""
+        """Stop and join the worker and any sweep (the window is closing)."""
+        if self.sweep_dialog is not None:
+            self.sweep_dialog.shutdown()
         return self.session.shutdown(wait_ms)
 
     # ------------------------------------------------------------------ signals from the session

@@ -11,6 +11,7 @@ from lab.runs.store import read_metrics
 from ..background import BackgroundCall
 from ..plots.curves import LiveCurves
 from ..run_list import RunList
+from ..sweep_dialog import SweepDialog
 
 
 class RunCompare:
@@ -21,6 +22,8 @@ class RunCompare:
         self.run_list.shown_changed.connect(self._draw_runs)
         self.run_list.smoothing_changed.connect(self._set_smoothing)
         self.run_list.reopen_requested.connect(self.reopen_run)
+        self.run_list.sweep_requested.connect(lambda: self.open_sweep())
+        self.sweep_dialog = None
         self.session.recorded.connect(lambda _folder: self._mark_live())
         self._run_entries, self._smoothing = [], 0.0
         self._history = BackgroundCall(self)
@@ -53,6 +56,20 @@ class RunCompare:
         self._smoothing = weight
         for p in self.live_plots():
             p.set_smoothing(weight)
+
+    def open_sweep(self):
+        """The sweep dialog, starting from the form's settings (one dialog per tab, kept between uses)."""
+        cfg = self.form_config()
+        if cfg is None:
+            return None
+        if self.sweep_dialog is None or not self.sweep_dialog.running:
+            if self.sweep_dialog is not None:
+                self.sweep_dialog.deleteLater()
+            self.sweep_dialog = SweepDialog(self.experiment_cls, cfg, parent=self)
+            self.sweep_dialog.run_finished.connect(self.run_list.refresh)
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
+        return self.sweep_dialog
 
     def reopen_run(self, folder):
         """Continue a recorded run from its checkpoint, recording into the same run; its curves so
