@@ -12,7 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
-                               QPushButton, QSpinBox, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QPushButton, QSpinBox, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from lab.errors import DataError
 from lab.experiments.base import config_to_dict, field_type
@@ -261,8 +262,8 @@ class SweepDialog(QDialog):
         self.cancel_btn.setEnabled(False)
         done = sum(r["status"] == "finished" for r in self.results)
         cancelled = self._cancel.is_set()
-        self.status.setText(error or f"{done} of {len(self.tasks)} runs finished" + (" (cancelled)" if cancelled else "")
-                            + ": they are in the run list.")
+        ended = f"{done} of {len(self.tasks)} runs finished" + (" (cancelled)" if cancelled else "")
+        self.status.setText(error or ended + ": they are in the run list.")
         self.run_finished.emit()
 
     def _draw_summary(self):

@@ -62,8 +62,9 @@ def test_export_all_writes_figures_and_run_files(qtbot, window, tmp_path):
                  "samples-from-the-fixed-noise-batch.png", "samples-from-the-fixed-noise-batch-image.png",
                  "config.json", "grid.png", "samples.npz", "progress.gif"):
         assert name in written and (out / name).stat().st_size > 0, name
-    header = (out / "loss.csv").read_text().splitlines()[0]
-    assert "D loss" in header and "G loss" in header
+    rows = (out / "loss.csv").read_text().splitlines()
+    assert rows[0] == "run,step,metric,value" and {r.split(",")[2] for r in rows[1:]} == {"D loss", "G loss"}
+    assert {"loss.pdf", "reproduce.py"} <= written
     from PIL import Image
     with Image.open(out / "loss.png") as im:
         assert im.width == tab.png_width.value()

@@ -3,6 +3,7 @@
 import numpy as np
 import pyqtgraph as pg
 
+from .bars import Bars
 from .style import PALETTE, cache_axes, nice_ceiling, style
 
 
@@ -14,8 +15,8 @@ class BarPanel(pg.PlotWidget):
         pi = style(self, title, x_label, y_label)
         pi.getAxis("bottom").setTicks([[(i, str(c)) for i, c in enumerate(categories)]])
         self.x = np.arange(len(categories))
-        self.bars = pg.BarGraphItem(x=self.x, height=np.zeros(len(categories)), width=0.7, brush=PALETTE[0],
-                                    name=y_label)
+        self.bars = Bars(0.7, PALETTE[0], name=y_label)
+        self.bars.set_bars(self.x, np.zeros(len(categories)))
         pi.addItem(self.bars)
         pi.setMouseEnabled(x=False, y=False)
         cache_axes(pi)
@@ -25,7 +26,7 @@ class BarPanel(pg.PlotWidget):
             pi.setYRange(0, y_max, padding=0.02)
 
     def set_values(self, values):
-        self.bars.setOpts(height=np.asarray(values, float))
+        self.bars.set_bars(self.x, values)
         top = self.y_max or nice_ceiling(max(1.0, float(np.max(values))))
         if top != self._top:
             self._top = top
@@ -89,16 +90,16 @@ class BeforeAfterBars(pg.PlotWidget):
         pi.setMouseEnabled(x=False, y=False)
         pi.setYRange(0, 1.3, padding=0.02)  # headroom for the legend
         cache_axes(pi)
-        self.ref = pg.BarGraphItem(x=[], height=[], width=0.38, brush="#b0b0b0", name=ref_name)
-        self.cur = pg.BarGraphItem(x=[], height=[], width=0.38, brush=PALETTE[0], name=cur_name)
+        self.ref = Bars(0.38, "#b0b0b0", name=ref_name)
+        self.cur = Bars(0.38, PALETTE[0], name=cur_name)
         pi.addItem(self.ref)
         pi.addItem(self.cur)
         self.n = None
 
     def set_values(self, ref, cur, labels=None):
         x = np.arange(len(cur), dtype=float)
-        self.ref.setOpts(x=x - 0.2, height=np.asarray(ref, float))
-        self.cur.setOpts(x=x + 0.2, height=np.asarray(cur, float))
+        self.ref.set_bars(x - 0.2, ref)
+        self.cur.set_bars(x + 0.2, cur)
         if self.n != len(cur):
             self.n = len(cur)
             step = max(1, len(cur) // 12)

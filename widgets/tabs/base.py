@@ -68,7 +68,8 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
         self.form.browse_requested.connect(lambda _name: self.open_data())
         self.form.changed.connect(self._on_form_changed)
         ll.addWidget(self.controls)
-        self.export_box = ExportBox(self.settings.value("export/png_width", 1600))
+        self.export_box = ExportBox(self.settings.value("export/png_width", 1600),
+                                    self.settings.value("export/dpi", 300))
         self.png_width = self.export_box.png_width
         self.export_box.export_clicked.connect(lambda: self.export_all())
         self.init_run_files()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog
 from lab.experiments import load_checkpoint, save_checkpoint
 from lab.experiments.base import config_to_dict
 from lab.export.tables import write_json
+from lab.runs.script import write_script
 
 from ..background import BackgroundCall
 from ..figures import export_figure
@@ -44,10 +45,11 @@ class RunFiles:
         if not folder:
             return []
         self.settings.setValue("export/png_width", self.png_width.value())
+        self.settings.setValue("export/dpi", self.export_box.dpi.value())
         written = []
         try:
             for w in self.figures():
-                written += export_figure(w, folder, width=self.png_width.value())
+                written += export_figure(w, folder, width=self.png_width.value(), dpi=self.export_box.dpi.value())
         except OSError as e:
             self.message.show_message(f"Export to {folder} failed: {e.strerror or e}. Nothing else was changed.")
             self.exported.emit(written)
@@ -61,7 +63,8 @@ class RunFiles:
         try:
             with session.locked() as exp:
                 write_json(folder / "config.json", config_to_dict(exp.config))
-                return written + [folder / "config.json"] + list(exp.export_files(folder)), ""
+                script = write_script(folder / "reproduce.py", exp)
+                return written + [folder / "config.json", script] + list(exp.export_files(folder)), ""
         except OSError as e:
             return written, f"Export to {folder} failed: {e.strerror or e}. The figures were written; nothing else."
 

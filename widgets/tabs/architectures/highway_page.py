@@ -12,6 +12,7 @@ from lab.nn.deep_mlp import KINDS
 
 from ...live_text import LiveText
 from ...plots import PALETTE, HeatmapPanel, LiveCurves
+from ...plots.bars import Bars
 from ...plots.style import SteadyRange, cache_axes, style
 from ..base import ExperimentTab
 
@@ -72,7 +73,7 @@ class HighwayTab(ExperimentTab):
         pi = style(self.gate_plot, "Highway gates: mean T per layer", "layer (1 = first)",
                    "mean T (0 = carry, 1 = transform)")
         pi.setYRange(0, 1, padding=0.02)
-        self.gate_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=PALETTE[1])
+        self.gate_bars = Bars(0.7, PALETTE[1])
         pi.addItem(self.gate_bars)
         self.confusion = HeatmapPanel("Highway net: confusion matrix (test)", [str(i) for i in range(10)],
                                       x_label="predicted", y_label="true")
@@ -98,7 +99,7 @@ class HighwayTab(ExperimentTab):
             c.setData([], [])
         self.grad_range.reset()
         depth = exp.config.depth
-        self.gate_bars.setOpts(x=np.arange(1, depth + 1), height=np.zeros(depth))
+        self.gate_bars.set_bars(np.arange(1, depth + 1), np.zeros(depth))
         self.gate_plot.getPlotItem().setXRange(0.3, depth + 0.7, padding=0)
         self.grad_plot.getPlotItem().setXRange(0.5, depth + 0.5, padding=0)
         self.confusion.set_matrix(np.zeros((10, 10)), levels=(0, 1))
@@ -112,7 +113,7 @@ class HighwayTab(ExperimentTab):
         a = frame.snapshot.arrays
         if "gates" in a:
             layers = np.arange(1, len(a["gates"]) + 1)
-            self.gate_bars.setOpts(x=layers, height=a["gates"])
+            self.gate_bars.set_bars(layers, a["gates"])
             for k, c in self.grad_curves.items():
                 c.setData(layers, np.maximum(a[f"grad_norms/{k}"], 1e-30))
                 if f"start_grad_norms/{k}" in a:
