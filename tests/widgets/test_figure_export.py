@@ -99,3 +99,22 @@ def test_heat_maps_stay_crisp(qtbot, open_tab, tmp_path):
     a = png(svg.with_suffix(".png"))
     b = cairo_png(svg, (a.shape[1], a.shape[0]))
     assert np.abs(a - b).mean() < 6
+
+
+def test_a_timelapse_of_the_sample_grid(qtbot, gan_tab, tmp_path):
+    tab = gan_tab
+    tab.run_steps(30)
+    qtbot.waitUntil(lambda: tab.worker.state == "idle" and tab.last_frame_step == 30, timeout=30_000)
+    kept = tab.grid_view.timelapse.frames
+    assert len(kept) >= 2 and kept[-1][0] <= 30 and kept[0][0] < kept[-1][0]
+    files = {f.name for f in exported(tab, tmp_path)}
+    gif = tmp_path / "samples-from-the-fixed-noise-batch-timelapse.gif"
+    assert gif.name in files
+    with Image.open(gif) as im:
+        assert im.n_frames == len(kept) and im.width >= 256
+    from lab.export.timelapse import mp4_available
+    if mp4_available():
+        mp4 = tmp_path / "samples-from-the-fixed-noise-batch-timelapse.mp4"
+        assert mp4.name in files and mp4.read_bytes()[4:8] == b"ftyp"
+    tab.reset()                                           # a new run starts a new timelapse
+    assert tab.session.wait_ready() and not tab.grid_view.timelapse.frames

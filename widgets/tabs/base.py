@@ -225,6 +225,7 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
         self.ensure_views()
         self.clear_views()
         self.last_frame_step = exp.steps_done
+        self.clear_frames()
         self.runs_replaced()
         self.progress.reset(exp.total_steps, exp.steps_done)
         self.controls.show_source(exp.source)
@@ -237,6 +238,7 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
             running = self.session.state == "running"
             self.progress.update_step(frame.snapshot.step, running=running, state=None if running else "paused")
             self.draw(frame)
+            self.keep_frames(frame.snapshot.step)
         finally:
             self.worker.mark_delivered(time.perf_counter() - t0)  # the frame rate adapts to the drawing
 

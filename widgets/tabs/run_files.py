@@ -1,6 +1,6 @@
 """What a tab writes and reads besides its data: "Export all figures" (figures drawn here, the run's
-own files written in a pool thread), and saving and loading checkpoints (loading in the loader's
-thread). A mixin of :class:`~widgets.tabs.base.ExperimentTab`, which provides ``session``,
+own files and the image panels' timelapses written in a pool thread), and saving and loading
+checkpoints (loading in the loader's thread). A mixin of :class:`~widgets.tabs.base.ExperimentTab`, which provides ``session``,
 ``settings``, ``message``, ``controls``, ``png_width``, ``ready`` and ``figures()``."""
 
 from pathlib import Path
@@ -11,14 +11,36 @@ from PySide6.QtWidgets import QFileDialog
 from lab.experiments import load_checkpoint, save_checkpoint
 from lab.experiments.base import config_to_dict
 from lab.export.tables import write_json
+from lab.export.timelapse import FrameKeeper, write_gif, write_mp4
 from lab.runs.script import write_script
 
 from ..background import BackgroundCall
-from ..figures import export_figure
+from ..figures import export_figure, slug
+from ..plots.images import ImagePanel
 
 
 class RunFiles:
     exported = Signal(list)  # every file an "Export all" wrote, once it is done
+
+    def image_panels(self):
+        """The tab's image panels (found once its views exist), each with a ``timelapse`` FrameKeeper."""
+        panels = self.__dict__.get("_image_panels")
+        if panels is None and self._views_built:
+            panels = self._image_panels = self.view_area.findChildren(ImagePanel)
+            for p in panels:
+                p.timelapse = FrameKeeper()
+        return panels or []
+
+    def keep_frames(self, step):
+        """After a frame is drawn: every image panel whose image changed keeps it for its timelapse."""
+        for p in self.image_panels():
+            if p.current is not None and p.current is not p.timelapse.last_source:
+                lo, hi = p.levels
+                p.timelapse.offer(step, p.current, lo, hi)
+
+    def clear_frames(self):
+        for p in self.image_panels():
+            p.timelapse.clear()
 
     def init_run_files(self):
         self._export_call = BackgroundCall(self)
@@ -55,12 +77,18 @@ class RunFiles:
             self.exported.emit(written)
             return written
         self.message.show_message(f"Exported {len(written)} figures to {folder}; writing the run's files…", error=False)
-        self._export_call.request(self._export_run_files, self.session, Path(folder), written)
+        lapses = [(slug(p.export_name), list(p.timelapse.frames)) for p in self.image_panels()
+                  if len(p.timelapse.frames) >= 2]
+        self._export_call.request(self._export_run_files, self.session, Path(folder), written, lapses)
         return written
 
     @staticmethod
-    def _export_run_files(session, folder, written):  # runs in a pool thread
+    def _export_run_files(session, folder, written, lapses=()):  # runs in a pool thread
         try:
+            for name, frames in lapses:  # timelapses of the image panels, from the frames they kept
+                written = written + [write_gif(folder / f"{name}-timelapse.gif", frames)]
+                mp4 = write_mp4(folder / f"{name}-timelapse.mp4", frames)
+                written += [mp4] if mp4 else []
             with session.locked() as exp:
                 write_json(folder / "config.json", config_to_dict(exp.config))
                 script = write_script(folder / "reproduce.py", exp)
