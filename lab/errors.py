@@ -30,11 +30,13 @@ def one_line(e):
 class DivergedError(FloatingPointError):
     """Training produced a non-finite value; the message names the step and the quantity."""
 
-    def __init__(self, step, what):
-        self.step, self.what = step, what
-        super().__init__(f"training diverged at step {step}: {what} is not finite "
-                         f"(the parameters are kept as they were after step {step - 1}); "
-                         f"try a lower learning rate")
+    def __init__(self, step, what, state_good=True):
+        """``state_good``: the non-finite value was caught before the update (the parameters are those
+        after step - 1); False when it was seen after the update (the state may hold it)."""
+        self.step, self.what, self.state_good = step, what, state_good
+        kept = (f"the parameters are kept as they were after step {step - 1}" if state_good else
+                "the parameters may hold it: continue from the last checkpoint")
+        super().__init__(f"training diverged at step {step}: {what} is not finite ({kept}); try a lower learning rate")
 
 
 class RunFinished(Exception):

@@ -22,16 +22,31 @@ class MessageBar(QWidget):
         close.setText("✕")
         close.setToolTip("Dismiss this message")
         close.clicked.connect(self.hide)
+        self.action = QPushButton()  # what the message offers to do, if anything
+        self.action.clicked.connect(self._act)
+        self.action.hide()
+        self._callback = None
         lay.addWidget(self.label, 1)
+        lay.addWidget(self.action)
         lay.addWidget(close)
         self.setAttribute(Qt.WA_StyledBackground, True)
         self.hide()
 
-    def show_message(self, text, error=True):
+    def show_message(self, text, error=True, action=None):
+        """``action``: (button text, callback) offered beside the message; it hides the message."""
         color = "#fde2e1" if error else "#e3f1e3"
         self.setStyleSheet(f"MessageBar {{ background: {color}; border-radius: 4px; }}")
         self.label.setText(text)
+        self._callback = action[1] if action else None
+        self.action.setText(action[0] if action else "")
+        self.action.setVisible(action is not None)
         self.show()
+
+    def _act(self):
+        callback, self._callback = self._callback, None
+        self.hide()
+        if callback is not None:
+            callback()
 
 
 class LoadBar(QWidget):

@@ -31,6 +31,7 @@ class RunSession(QObject):
     loading = Signal(str)       # what is being read ("" when reading ended, however it ended)
     load_progress = Signal(int, int, str)  # done, total, what
     recorded = Signal(str)      # a run folder in the run list began or ended (lab.runs)
+    diverged = Signal(object)   # the DivergedError that paused the run (after ``failed``)
 
     def __init__(self, experiment_cls, parent=None):
         super().__init__(parent)
@@ -41,6 +42,7 @@ class RunSession(QObject):
         self.worker.state_changed.connect(self.state_changed)
         self.worker.ended.connect(self.ended)
         self.worker.recorded.connect(self.recorded)
+        self.worker.diverged.connect(self.diverged)
         self.worker.failed.connect(
             lambda msg: self.failed.emit(f"{msg}. The run stopped; export, checkpoint and Reset still work."))
         self.loader = Loader(self)

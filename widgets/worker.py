@@ -36,6 +36,7 @@ class ExperimentWorker(QObject):
     ended = Signal(str)          # the experiment had nothing left to do: why (not a failure)
     finished = Signal()          # the thread's loop has ended (after any failed/frame)
     recorded = Signal(str)       # the run's folder in the run list: it began, or it ended (status written)
+    diverged = Signal(object)    # the DivergedError that ended (paused) the run, after ``failed``
 
     def __init__(self, experiment=None, max_rate=30.0, parent=None):
         super().__init__(parent)
@@ -101,12 +102,12 @@ class ExperimentWorker(QObject):
         self._throttle.delivered(cost)
 
     # ------------------------------------------------------------------ internals
-    def _finish_record(self, status):
+    def _finish_record(self, status, state_good=True):
         rec = self.recorder
         if rec is None or rec.folder is None:
             return
-        try:  # a diverged state is not saved over the last good checkpoint
-            rec.finish(status, checkpoint=status != "diverged")
+        try:  # a state that may hold the non-finite values is not saved over the last good checkpoint
+            rec.finish(status, checkpoint=state_good)
         except Exception:  # noqa: BLE001 — recording never ends the app
             traceback.print_exc()
         self.recorded.emit(str(rec.folder))
@@ -151,7 +152,7 @@ class ExperimentWorker(QObject):
         exp = self.experiment
         budget, stop_after = self._plan
         paused = False
-        status = "stopped"
+        status, state_good = "stopped", True
         try:
             while not self._abort:
                 while True:  # read the GUI's requests between steps
@@ -174,7 +175,7 @@ class ExperimentWorker(QObject):
                     snap = exp.step()
                 bad = snap.non_finite()
                 if bad:
-                    raise DivergedError(snap.step, bad.replace("_", " "))
+                    raise DivergedError(snap.step, bad.replace("_", " "), state_good=False)
                 self._record(snap)
                 self._throttle.add(snap)
                 if budget is not None:
@@ -190,9 +191,10 @@ class ExperimentWorker(QObject):
                 self._emit(False)
             self._emit(True)
         except DivergedError as e:
-            status = "diverged"
+            status, state_good = "diverged", e.state_good
             self._emit(True)
             self.failed.emit(str(e))
+            self.diverged.emit(e)
         except RunFinished as e:
             status = "finished"
             self._emit(True)
@@ -203,7 +205,7 @@ class ExperimentWorker(QObject):
             traceback.print_exc()
             self.failed.emit(f"step {exp.steps_done + 1} failed: {type(e).__name__}: {e}")
         finally:
-            self._finish_record(status)
+            self._finish_record(status, state_good)
             try:
                 exp.close()
             except Exception:  # noqa: BLE001

@@ -161,6 +161,38 @@ class Experiment:
     def close(self) -> None:
         """Release large buffers; called by the worker when a run ends."""
 
+    def scale_learning_rates(self, factor: float) -> list[str]:
+        """Multiply every learning rate by ``factor`` between two steps (a run that diverged goes on
+        more gently): the config's learning-rate fields (``lr``, ``*_lr``: schedules read them) and
+        every optimizer the experiment holds (objects with ``lr`` and ``update``; a wrapper is scaled,
+        not also the optimizer it wraps). Returns the config fields changed."""
+        changed = []
+        for f in dataclasses.fields(self.config):
+            v = getattr(self.config, f.name)
+            if (f.name == "lr" or f.name.endswith("_lr")) and isinstance(v, float):
+                setattr(self.config, f.name, v * factor)
+                changed.append(f.name)
+        found, seen = [], set()
+
+        def visit(obj, depth):
+            if id(obj) in seen or depth > 4 or isinstance(obj, (np.ndarray, str, bytes, int, float)):
+                return
+            seen.add(id(obj))
+            if callable(getattr(obj, "update", None)) and isinstance(getattr(obj, "lr", None), float):
+                found.append(obj)
+            items = (obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple)) else
+                     vars(obj).values() if type(obj).__module__.startswith("lab.") and hasattr(obj, "__dict__")
+                     else ())
+            for v in items:
+                visit(v, depth + 1)
+        for v in vars(self).values():
+            visit(v, 0)
+        inner = {id(getattr(o, "opt", None)) for o in found}
+        for o in found:
+            if id(o) not in inner:
+                o.lr = o.lr * factor
+        return changed
+
     # helpers for subclasses
     def _tick_rate(self) -> float:
         """Iterations per second, smoothed; call once per step."""

@@ -203,16 +203,20 @@ class RecurrentExperiment(Experiment):
         c = self.config
         t0 = time.perf_counter()
         x, y = self._batch(self.rng, c.batch_size)
-        metrics = {}
-        for k, net in self.nets.items():
+        metrics, updates = {}, []
+        for k, net in self.nets.items():  # every cell's gradient first: a non-finite one updates none
             scores, cache = net.forward(x, self.readout)
             loss, dscores, acc = self._loss(scores, y)
             self._check_finite(**{f"{k}_loss": loss})
             grads, norms = net.backward(dscores, cache)
-            metrics[f"grad_norm/{k}"] = clip_global(grads, c.clip)
+            norm = clip_global(grads, c.clip)
+            self._check_finite(**{f"{k}_gradient_norm": norm})
+            updates.append((k, net, grads, norms))
+            metrics[f"grad_norm/{k}"] = norm
+            metrics[f"loss/{k}"] = loss
+        for k, net, grads, norms in updates:
             self.opts[k].update(net.params, grads)
             self.norm_ema[k] = norms if self.norm_ema[k] is None else 0.95 * self.norm_ema[k] + 0.05 * norms
-            metrics[f"loss/{k}"] = loss
         self.steps_done += 1
         self.seconds += time.perf_counter() - t0
         arrays = {}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.augment import random_shift
+from ..errors import DataError
 from ..data.mnist import load_digits_data
 from ..data.split import split_images
 from ..nn.losses import softmax, softmax_cross_entropy
@@ -74,6 +75,9 @@ class ZCAExperiment(Experiment):
     def __init__(self, config=None, data=None):
         super().__init__(config)
         c = self.config
+        if len(c.hidden) != 2 or min(c.hidden) < 1:
+            raise DataError(f"Hidden: the whitening classifier has exactly two hidden layers (e.g. 256, 128), "
+                            f"not {', '.join(map(str, c.hidden)) or 'none'}")
         self.data = data if data is not None else load_digits_data(c.data or None)
         self.source = self.data.source
         self.rng = np.random.default_rng(c.seed)

@@ -147,3 +147,12 @@ def test_an_exported_script_reproduces_the_run(tmp_path):
     again = json.loads(r.stdout.strip().splitlines()[-1])
     assert again["steps"] == 5 and again["g_loss"] == pytest.approx(final["g_loss"], rel=1e-6)
     assert again["d_loss"] == pytest.approx(final["d_loss"], rel=1e-6)
+
+
+def test_learning_rates_scale_once_in_config_and_optimizers():
+    exp = _gan(2)
+    exp.step()
+    g, d = exp.g_opt.lr, exp.d_opt.lr
+    assert exp.scale_learning_rates(0.1) == ["g_lr", "d_lr"]
+    assert exp.g_opt.lr == pytest.approx(0.1 * g) and exp.d_opt.lr == pytest.approx(0.1 * d)
+    assert exp.config.g_lr == pytest.approx(0.1 * g)

@@ -79,7 +79,7 @@ def test_text_and_legends_scale_with_the_png(qtbot, gan_tab, tmp_path):
 
 
 def test_heat_maps_stay_crisp(qtbot, open_tab, tmp_path):
-    win = open_tab("eigen", ZCAExperiment.preset_config("default", n_train=300, n_test=100, hidden=[16],
+    win = open_tab("eigen", ZCAExperiment.preset_config("default", n_train=300, n_test=100, hidden=[16, 8],
                                                         batch_size=100, epochs=1))
     tab = win.tab_by_name["eigen"]
     tab.ensure_views()

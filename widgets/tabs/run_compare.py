@@ -24,6 +24,8 @@ class RunCompare:
         self.run_list.reopen_requested.connect(self.reopen_run)
         self.run_list.sweep_requested.connect(lambda: self.open_sweep())
         self.sweep_dialog = None
+        self.session.diverged.connect(self._offer_gentler)
+        self._gentler_after_reopen = False
         self.session.recorded.connect(lambda _folder: self._mark_live())
         self._run_entries, self._smoothing = [], 0.0
         self._history = BackgroundCall(self)
@@ -80,11 +82,44 @@ class RunCompare:
             return False
         return self.load_checkpoint(str(ckpt), run_folder=folder)
 
+    # ------------------------------------------------------------------ a run that diverged
+    def _offer_gentler(self, error):
+        """The run paused at a non-finite value: offer to go on with the learning rates ÷ 10, from
+        where it stopped (the state is good) or from the run's last checkpoint."""
+        folder = self.session.run_folder
+        ckpt = Path(folder) / "checkpoint.npz" if folder is not None else None
+        if error.state_good:
+            action = ("Resume with learning rate ÷ 10", self.resume_gentler)
+        elif ckpt is not None and ckpt.exists():
+            action = ("Resume from the last checkpoint, learning rate ÷ 10", lambda: self._reopen_gentler(folder))
+        else:
+            action = None
+        text = (f"{error}. The run is paused." + ("" if action else
+                " No checkpoint was saved before it: lower the learning rate and press Reset."))
+        self.message.show_message(text, action=action)
+
+    def resume_gentler(self, factor=0.1):
+        """Scale every learning rate of the paused run by ``factor`` and go on."""
+        if self.experiment is None or self.session.state == "running":
+            return False
+        with self.session.locked() as exp:
+            changed = exp.scale_learning_rates(factor)
+        self.controls.show_config(self.experiment.config)
+        self.status.emit(f"Learning rates × {factor:g} ({', '.join(changed) or 'optimizers'}): resuming")
+        return self.session.start()
+
+    def _reopen_gentler(self, folder):
+        self._gentler_after_reopen = True
+        self.reopen_run(folder)
+
     def after_reopen(self, folder):
         self.session.record_into(folder)
         self.run_list.show_run(folder, on=False)
         self._mark_live()
         self._history.request(read_metrics, folder)
+        if self._gentler_after_reopen:
+            self._gentler_after_reopen = False
+            self.resume_gentler()
 
     def _replay_history(self, metrics):
         steps = sorted({s for ss, _, _ in metrics.values() for s in ss})
