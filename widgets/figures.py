@@ -27,7 +27,7 @@ from lab.export.images import save_png
 from lab.export.svg import sharpen_images
 from lab.export.tables import write_csv
 
-from .plots.curves import LiveCurves
+from .plots.live_curves import LiveCurves
 
 
 def slug(title):

@@ -4,15 +4,16 @@ Tick a run to draw its curves dashed on the tab's plots, in the run's own colour
 differs in its settings from the others shown and from the live run ("lr 0.01, whiten off").
 Double-click a name to rename it; Delete, Reopen (continue from its checkpoint, recording into the
 same run) and Folder act on the selected run. The smoothing slider applies a debiased EMA to every
-curve of the tab, the raw values drawn faint behind. Listing runs and reading their metrics happen
+curve of the tab, the raw values drawn faint behind; the x axis is the step, the epoch or wall time.
+Listing runs and reading their metrics happen
 in a pool thread."""
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QIcon, QPixmap
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSlider, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSlider,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout)
 
 from lab.errors import DataError
 from lab.runs import store
@@ -42,6 +43,7 @@ class RunList(QGroupBox):
     shown_changed = Signal(list)      # [{key, label, colour, metrics}] for LiveCurves.show_runs
     reopen_requested = Signal(str)    # a run folder whose checkpoint to continue from
     smoothing_changed = Signal(float)
+    x_axis_changed = Signal(str)      # "step", "epoch" or "wall"
     sweep_requested = Signal()
 
     def __init__(self, experiment_name, parent=None):
@@ -82,6 +84,12 @@ class RunList(QGroupBox):
         self.smooth.valueChanged.connect(self._on_smoothing)
         row.addWidget(self.smooth_label)
         row.addWidget(self.smooth, 1)
+        self.x_axis = QComboBox()
+        self.x_axis.addItems(["step", "epoch", "wall time"])
+        self.x_axis.setToolTip("What the curves are drawn against (runs that report no epoch stay against the step)")
+        self.x_axis.currentIndexChanged.connect(lambda i: self.x_axis_changed.emit(("step", "epoch", "wall")[i]))
+        row.addWidget(QLabel("x"))
+        row.addWidget(self.x_axis)
         lay.addLayout(row)
         self.note = QLabel()
         self.note.setWordWrap(True)

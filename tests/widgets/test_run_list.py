@@ -86,3 +86,22 @@ def test_a_run_reopened_continues_in_its_own_folder(qtbot, tab):
     steps = store.read_metrics(first)["d_loss"][0]
     assert steps == [1, 2, 3, 4, 5, 6, 7] and store.read_run(first).steps == 7
     assert np.all(np.isfinite(store.read_metrics(first)["d_loss"][1]))
+
+
+def test_the_x_axis_is_the_step_the_epoch_or_wall_time(qtbot, open_tab, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    from lab.experiments.zca import ZCAExperiment
+    win = open_tab("eigen", ZCAExperiment.preset_config("default", n_train=300, n_test=100, hidden=[16, 8],
+                                                        batch_size=100, epochs=2))
+    tab = win.tab_by_name["eigen"]
+    run(qtbot, tab, 6)
+    plot = tab.classifier.cost_plot
+    steps = plot.curves["batch_cost"].getData()[0]
+    assert list(steps) == [1, 2, 3, 4, 5, 6]
+    tab.run_list.x_axis.setCurrentText("epoch")
+    epochs = plot.curves["batch_cost"].getData()[0]
+    assert epochs[-1] == pytest.approx(2.0) and np.all(np.diff(epochs) > 0)   # 3 steps per epoch
+    assert plot.getPlotItem().getAxis("bottom").labelText == "epoch"
+    tab.run_list.x_axis.setCurrentText("wall time")
+    walls = plot.curves["batch_cost"].getData()[0]
+    assert walls[0] == 0 and np.all(np.diff(walls) >= 0)

@@ -3,7 +3,8 @@
 per frame."""
 
 from .charts import BarPanel, BeforeAfterBars, ScatterPanel
-from .curves import BandCurves, LiveCurves
+from .curves import BandCurves
+from .live_curves import LiveCurves
 from .images import HeatmapPanel, ImagePanel
 from .style import PALETTE, diverging_lut
 

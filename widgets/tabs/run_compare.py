@@ -9,7 +9,7 @@ from lab.experiments.base import config_to_dict
 from lab.runs.store import read_metrics
 
 from ..background import BackgroundCall
-from ..plots.curves import LiveCurves
+from ..plots.live_curves import LiveCurves
 from ..run_list import RunList
 from ..sweep_dialog import SweepDialog
 
@@ -21,13 +21,14 @@ class RunCompare:
         self.run_list = RunList(self.experiment_cls.name)
         self.run_list.shown_changed.connect(self._draw_runs)
         self.run_list.smoothing_changed.connect(self._set_smoothing)
+        self.run_list.x_axis_changed.connect(self._set_x_axis)
         self.run_list.reopen_requested.connect(self.reopen_run)
         self.run_list.sweep_requested.connect(lambda: self.open_sweep())
         self.sweep_dialog = None
         self.session.diverged.connect(self._offer_gentler)
         self._gentler_after_reopen = False
         self.session.recorded.connect(lambda _folder: self._mark_live())
-        self._run_entries, self._smoothing = [], 0.0
+        self._run_entries, self._smoothing, self._x_axis = [], 0.0, "step"
         self._history = BackgroundCall(self)
         self._history.ready.connect(self._replay_history)
         return self.run_list
@@ -47,6 +48,7 @@ class RunCompare:
             self.run_list.show_run(prev)
         for p in self.live_plots():
             p.set_smoothing(self._smoothing)
+            p.set_x_axis(self._x_axis)
             p.show_runs(self._run_entries)
 
     def _draw_runs(self, entries):
@@ -72,6 +74,11 @@ class RunCompare:
         self.sweep_dialog.show()
         self.sweep_dialog.raise_()
         return self.sweep_dialog
+
+    def _set_x_axis(self, mode):
+        self._x_axis = mode
+        for p in self.live_plots():
+            p.set_x_axis(mode)
 
     def reopen_run(self, folder):
         """Continue a recorded run from its checkpoint, recording into the same run; its curves so
