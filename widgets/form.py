@@ -1,305 +1,16 @@
 """The hyper-parameter form, built from an experiment's config dataclass so no tab hand-writes
-its form (Orange3's controls-left layout).
-
-Each field gets one editor adapter, chosen once by :func:`editor_for` from the field's type and
-metadata (``lab.experiments.base.config_field``): ``choices`` -> a combo box (a list
-with ``choices``: a check box per choice), ``kind="path"`` ->
-a path with a browse button, bool -> a check box, int -> a spin box (``slider=True``: a slider), float -> a text box that
-takes scientific notation, ``log=True`` floats (learning rates) -> a spin box that steps
-1-2-5 per decade, lists of ints -> "256, 512", anything else -> text. Every adapter has
-``widget``, ``get()`` (raises ValueError naming the field), ``set(value)`` and ``on_change(fn)``.
+its form (Orange3's controls-left layout): one row per field, its editor chosen by
+:func:`widgets.editors.editor_for`; fields that only matter for some values of others
+(``applies``) are shown only then.
 """
 
 import dataclasses
-import math
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QSlider, QSpinBox, QToolButton, QWidget)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
-from lab.experiments.base import field_type
-
+from .editors import MultiChoiceEditor, PathEditor, editor_for
 from .signals import signals_blocked
-
-
-class _Editor:
-    def __init__(self, field, widget):
-        self.field, self.widget = field, widget
-        self.label = field.metadata.get("label") or field.name.replace("_", " ")
-
-    @property
-    def meta(self):
-        return self.field.metadata
-
-
-class _Choice(_Editor):
-    def __init__(self, field):
-        super().__init__(field, QComboBox())
-        self.widget.addItems([str(c) for c in self.meta["choices"]])
-
-    def get(self):
-        return self.widget.currentText()
-
-    def set(self, value):
-        self.widget.setCurrentText(str(value))
-
-    def on_change(self, fn):
-        self.widget.currentIndexChanged.connect(fn)
-
-
-class PathEdit(QWidget):
-    """A path with a browse button."""
-
-    def __init__(self, tooltip, parent=None):
-        super().__init__(parent)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.edit = QLineEdit()
-        self.edit.setPlaceholderText("built-in / found automatically")
-        self.edit.setToolTip(tooltip)
-        self.browse = QToolButton()
-        self.browse.setText("…")
-        self.browse.setToolTip("Choose a data file or folder")
-        lay.addWidget(self.edit, 1)
-        lay.addWidget(self.browse)
-
-
-class _Path(_Editor):
-    def __init__(self, field):
-        super().__init__(field, PathEdit(field.metadata.get("help", "")))
-
-    def get(self):
-        return self.widget.edit.text().strip()
-
-    def set(self, value):
-        self.widget.edit.setText(str(value))
-
-    def on_change(self, fn):
-        self.widget.edit.editingFinished.connect(fn)
-
-
-class _Bool(_Editor):
-    def __init__(self, field):
-        super().__init__(field, QCheckBox())
-
-    def get(self):
-        return self.widget.isChecked()
-
-    def set(self, value):
-        self.widget.setChecked(bool(value))
-
-    def on_change(self, fn):
-        self.widget.toggled.connect(fn)
-
-
-class _Int(_Editor):
-    def __init__(self, field):
-        super().__init__(field, QSpinBox())
-        self.widget.setRange(int(self.meta.get("min", -2**31)), int(min(self.meta.get("max", 2**31 - 1), 2**31 - 1)))
-        self.widget.setKeyboardTracking(False)
-
-    def get(self):
-        return self.widget.value()
-
-    def set(self, value):
-        self.widget.setValue(int(value))
-
-    def on_change(self, fn):
-        self.widget.valueChanged.connect(fn)
-
-
-class _IntSlider(_Editor):
-    """An int with a small range (``slider=True``): a slider with its value beside it; the run is
-    rebuilt when the slider is let go, not at every pixel of the drag."""
-
-    def __init__(self, field):
-        box = QWidget()
-        super().__init__(field, box)
-        lay = QHBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.slider = QSlider(Qt.Horizontal)
-        self.slider.setRange(int(self.meta.get("min", 0)), int(self.meta.get("max", 100)))
-        self.slider.setTracking(False)
-        self.value_label = QLabel()
-        self.value_label.setMinimumWidth(28)
-        self.slider.sliderMoved.connect(lambda v: self.value_label.setText(str(v)))
-        self.slider.valueChanged.connect(lambda v: self.value_label.setText(str(v)))
-        lay.addWidget(self.slider, 1)
-        lay.addWidget(self.value_label)
-
-    def get(self):
-        return self.slider.value()
-
-    def set(self, value):
-        self.slider.setValue(int(value))
-        self.value_label.setText(str(self.slider.value()))
-
-    def on_change(self, fn):
-        self.slider.valueChanged.connect(fn)
-
-
-class _Float(_Editor):
-    def __init__(self, field):
-        super().__init__(field, QLineEdit())
-        v = QDoubleValidator(float(self.meta.get("min", -1e300)), float(self.meta.get("max", 1e300)), 12, self.widget)
-        v.setNotation(QDoubleValidator.Notation.ScientificNotation)
-        self.widget.setValidator(v)
-
-    def get(self):
-        try:
-            v = float(self.widget.text())
-        except ValueError:
-            raise ValueError(f"{self.label}: {self.widget.text()!r} is not a number") from None
-        lo, hi = self.meta.get("min", -math.inf), self.meta.get("max", math.inf)
-        if not lo <= v <= hi:
-            raise ValueError(f"{self.label}: {v:g} is outside {lo:g} … {hi:g}")
-        return v
-
-    def set(self, value):
-        self.widget.setText(f"{value:.6g}")
-
-    def on_change(self, fn):
-        self.widget.editingFinished.connect(fn)
-
-
-class LogSpinBox(QDoubleSpinBox):
-    """A positive number shown in scientific notation whose arrows step 1, 2, 5 per decade
-    (1e-4 → 2e-4 → 5e-4 → 1e-3): the scale learning rates live on."""
-
-    def __init__(self, lo, hi, parent=None):
-        super().__init__(parent)
-        self.setDecimals(300)  # the value is kept as typed; textFromValue decides what is shown
-        self.setRange(lo, hi)
-        self.setKeyboardTracking(False)
-
-    def textFromValue(self, value):
-        return f"{value:.4g}"
-
-    def valueFromText(self, text):
-        return float(text)
-
-    def validate(self, text, pos):
-        from PySide6.QtGui import QValidator
-        try:
-            v = float(text)
-        except ValueError:
-            return QValidator.State.Intermediate, text, pos
-        ok = self.minimum() <= v <= self.maximum()
-        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
-
-    def stepBy(self, steps):
-        v = self.value()
-        for _ in range(abs(steps)):
-            v = next_125(v, up=steps > 0)
-        self.setValue(min(max(v, self.minimum()), self.maximum()))
-
-
-def next_125(v, up=True):
-    """The next value of the 1-2-5 ladder above (or below) v > 0."""
-    e = math.floor(math.log10(v))
-    ladder = [m * 10.0 ** k for k in (e - 1, e, e + 1) for m in (1, 2, 5)]
-    if up:
-        return min(x for x in ladder if x > v * (1 + 1e-9))
-    return max(x for x in ladder if x < v * (1 - 1e-9))
-
-
-class _LogFloat(_Editor):
-    def __init__(self, field):
-        meta = field.metadata
-        super().__init__(field, LogSpinBox(float(meta["min"]), float(meta.get("max", 1e300))))
-
-    def get(self):
-        self.widget.interpretText()
-        return float(self.widget.value())
-
-    def set(self, value):
-        self.widget.setValue(float(value))
-
-    def on_change(self, fn):
-        self.widget.valueChanged.connect(fn)
-
-
-class _IntList(_Editor):
-    def __init__(self, field):
-        super().__init__(field, QLineEdit())
-
-    def get(self):
-        try:
-            sizes = [int(s) for s in self.widget.text().replace(" ", "").split(",") if s]
-        except ValueError:
-            raise ValueError(f"{self.label}: write layer sizes as whole numbers separated by commas") from None
-        if not sizes or min(sizes) < 1:
-            raise ValueError(f"{self.label}: give at least one layer size of 1 or more")
-        return sizes
-
-    def set(self, value):
-        self.widget.setText(", ".join(str(v) for v in value))
-
-    def on_change(self, fn):
-        self.widget.editingFinished.connect(fn)
-
-
-class _MultiChoice(_Editor):
-    """A list of names chosen from ``choices``: one check box each, in two columns."""
-
-    def __init__(self, field):
-        from PySide6.QtWidgets import QGridLayout
-        super().__init__(field, QWidget())
-        grid = QGridLayout(self.widget)
-        grid.setContentsMargins(0, 0, 0, 0)
-        self.boxes = {}
-        for i, name in enumerate(self.meta["choices"]):
-            box = QCheckBox(str(name))
-            self.boxes[name] = box
-            grid.addWidget(box, i // 2, i % 2)
-
-    def get(self):
-        chosen = [n for n, b in self.boxes.items() if b.isChecked()]
-        if not chosen:
-            raise ValueError(f"{self.label}: choose at least one")
-        return chosen
-
-    def set(self, value):
-        for n, b in self.boxes.items():
-            with signals_blocked(b):
-                b.setChecked(n in value)
-
-    def on_change(self, fn):
-        for b in self.boxes.values():
-            b.toggled.connect(fn)
-
-
-class _Text(_Editor):
-    def __init__(self, field):
-        super().__init__(field, QLineEdit())
-
-    def get(self):
-        return self.widget.text()
-
-    def set(self, value):
-        self.widget.setText(str(value))
-
-    def on_change(self, fn):
-        self.widget.editingFinished.connect(fn)
-
-
-def editor_for(field):
-    """The one place a config field's type and metadata choose its editor."""
-    meta, t = field.metadata, field_type(field)
-    if "choices" in meta:
-        return _MultiChoice(field) if t is list else _Choice(field)
-    if meta.get("kind") == "path":
-        return _Path(field)
-    if t is bool:
-        return _Bool(field)
-    if t is int:
-        return _IntSlider(field) if meta.get("slider") else _Int(field)
-    if t is float:
-        return _LogFloat(field) if meta.get("log") and meta.get("min", 0) > 0 else _Float(field)
-    if t is list:
-        return _IntList(field)
-    return _Text(field)
 
 
 class ConfigForm(QWidget):
@@ -323,14 +34,35 @@ class ConfigForm(QWidget):
             # ^ every editor holds a valid value from the start: a form may be read before set_config
             ed.widget.setToolTip(f.metadata.get("help", ""))
             ed.on_change(lambda *_: self.changed.emit())  # editors' signals carry values; the form says only "changed"
-            if isinstance(ed, _Path):
+            if isinstance(ed, PathEditor):
                 ed.widget.browse.clicked.connect(lambda _=False, n=f.name: self.browse_requested.emit(n))
             self.editors[f.name] = ed
-            if isinstance(ed, _MultiChoice):  # a block of check boxes: the label above, the boxes full width
+            if isinstance(ed, MultiChoiceEditor):  # a block of check boxes: the label above, the boxes full width
                 layout.addRow(QLabel(ed.label))
                 layout.addRow(ed.widget)
             else:
                 layout.addRow(ed.label, ed.widget)
+        self._layout = layout
+        self.changed.connect(self.show_applicable)
+        self.show_applicable()
+
+    def applies(self, name):
+        """Whether field ``name`` matters with the other fields' current values (its ``applies``)."""
+        cond = self.editors[name].meta.get("applies") or {}
+        for other, allowed in cond.items():
+            ed = self.editors.get(other)
+            try:
+                if ed is not None and ed.get() not in allowed:
+                    return False
+            except ValueError:
+                pass
+        return True
+
+    def show_applicable(self):
+        """Show only the fields that apply to the chosen model, mode or task."""
+        for name, ed in self.editors.items():
+            if ed.meta.get("applies") and not isinstance(ed, MultiChoiceEditor):
+                self._layout.setRowVisible(ed.widget, self.applies(name))
 
     def widget(self, name):
         return self.editors[name].widget
@@ -339,6 +71,7 @@ class ConfigForm(QWidget):
         for name, ed in self.editors.items():
             with signals_blocked(ed.widget, getattr(ed.widget, "edit", None)):
                 ed.set(getattr(config, name))
+        self.show_applicable()
 
     def values(self):
         """Field values parsed from the editors; raises ValueError naming the field."""

@@ -73,7 +73,8 @@ def config_field(default, help="", label=None, **limits):
     (``help``), a label, and limits (``min``, ``max``, ``choices``, ``log`` for learning rates,
     ``kind="path"`` for files and folders, ``slider=True`` for a small int range shown as a slider,
     ``view=True`` for a field that only chooses what is shown, so the GUI applies it to a running
-    experiment without a Reset)."""
+    experiment without a Reset, ``applies={"model": ("autoencoder",)}`` for a field that only matters
+    when other fields have those values: the form shows it only then)."""
     meta = {"help": help, "label": label, **limits}
     if isinstance(default, (list, dict)):
         return dataclasses.field(default_factory=lambda d=default: type(d)(d), metadata=meta)

@@ -53,9 +53,10 @@ class GANConfig:
     beta1: float = config_field(0.5, "Adam first-moment decay", label="Adam beta1", min=0.0, max=0.999)
     schedule: str = config_field("constant", "Learning-rate schedule; extreme_step is the seed's trick",
                                  label="LR schedule", choices=list(SCHEDULES))
-    decay_steps: int = config_field(2000, "Steps before (each) decay", label="Decay after", min=1, max=10_000_000)
+    decay_steps: int = config_field(2000, "Steps before (each) decay", label="Decay after", min=1, max=10_000_000,
+                                    applies={"schedule": SCHEDULES[1:]})
     decay_factor: float = config_field(0.01, "Learning-rate factor at each decay", label="Decay factor",
-                                       min=1e-6, max=1.0, log=True)
+                                       min=1e-6, max=1.0, log=True, applies={"schedule": SCHEDULES[1:]})
     preview_every: int = config_field(25, "Steps between sample-grid previews", label="Preview every",
                                       min=1, max=100_000)
     history_every: int = config_field(250, "Steps between grids kept for the scrubber and the GIF",

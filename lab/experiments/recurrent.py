@@ -35,7 +35,8 @@ class RecurrentConfig:
     preset: str = config_field("default", "The preset this run started from", label="Preset")
     task: str = config_field("adding", "What the nets must remember", label="Task", choices=list(TASKS))
     length: int = config_field(50, "Sequence length T (adding, running sums) or the blank gap (copy); row digits "
-                                   "read one row per step", label="Length T", min=2, max=200, slider=True)
+                                   "read one row per step", label="Length T", min=2, max=200, slider=True,
+                               applies={"task": ("adding", "copy", "running-sum")})
     cells: list = config_field(list(CELL_NAMES), "The cells that train side by side", label="Cells",
                                choices=list(CELL_NAMES))
     hidden: int = config_field(64, "Units of each cell's state", label="Hidden units", min=1, max=4096)
@@ -48,11 +49,13 @@ class RecurrentConfig:
     eval_every: int = config_field(50, "Steps between evaluations on the test sequences", label="Evaluate every",
                                    min=1, max=1_000_000)
     n_train: int = config_field(8000, "Row digits: training images (the same split as the other digit tabs)",
-                                label="Train images (digits)", min=10, max=10_000_000)
+                                label="Train images (digits)", min=10, max=10_000_000,
+                                applies={"task": ("row-digits",)})
     n_test: int = config_field(512, "Test sequences (synthetic tasks) or test images (row digits)",
                                label="Test size", min=10, max=1_000_000)
     data: str = config_field("", "Row digits: an MNIST-format IDX folder or file; empty: found files or the "
-                                 "built-in digits", label="Data (digits)", kind="path")
+                                 "built-in digits", label="Data (digits)", kind="path",
+                             applies={"task": ("row-digits",)})
     seed: int = config_field(0, "Seeds the data, the weights and the batches", label="Seed", min=0, max=2**31 - 1)
     show_cell: str = config_field("lstm", "Whose hidden state and gates the heat maps show", label="Show cell",
                                   choices=list(CELL_NAMES), view=True)

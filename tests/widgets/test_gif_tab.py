@@ -35,12 +35,14 @@ def test_gif_tab_runs_bptt_then_dni_on_one_plot(qtbot, window):
     tab.run_steps(n)
     qtbot.waitUntil(lambda: tab.worker.state == "idle" and tab.last_frame_step == n, timeout=30_000)
     assert tab.frames_view.current.shape == (16, 3 * 18 - 2)
+    assert tab.cost_plot.legend.getLabel(tab.cost_plot.curves["sg_loss"]) is None        # BPTT has none
     assert "test accuracy" in tab.summary.text()
     tab.form.widget("mode").setCurrentText("dni")
     tab.reset()
     assert tab.session.wait_ready() and tab.experiment.config.mode == "dni"
     qtbot.waitUntil(lambda: bool(tab.cost_plot.runs), timeout=10_000)
     assert "mode bptt" in tab.cost_plot.runs[0]["label"]
+    assert tab.cost_plot.legend.getLabel(tab.cost_plot.curves["sg_loss"]) is not None   # DNI has one
     tab.run_steps(2)
     qtbot.waitUntil(lambda: tab.worker.state == "idle" and tab.last_frame_step == 2, timeout=30_000)
     assert tab.cost_plot.buffers["sg_loss"].n == 2

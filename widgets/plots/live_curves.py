@@ -59,6 +59,17 @@ class LiveCurves(pg.PlotWidget):
         self.clock = StepClock()  # the live run's epochs and wall times, by step
         self._t0 = None
 
+    def show_series(self, key, on=True):
+        """Show or hide one series, its legend entry too (a series the run does not have)."""
+        curve = self.curves[key]
+        curve.setVisible(on)
+        if self.legend is not None:
+            listed = self.legend.getLabel(curve) is not None
+            if on and not listed:
+                self.legend.addItem(curve, curve.name())
+            elif not on and listed:
+                self.legend.removeItem(curve)
+
     def fix_y_range(self, lo, hi):
         """Keep the y axis at [lo, hi] (e.g. probabilities 0..1)."""
         self.fixed_y = (lo, hi)

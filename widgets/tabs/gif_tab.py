@@ -81,6 +81,8 @@ class GIFTab(ExperimentTab):
     def clear_views(self):
         self.restart_curves((self.cost_plot, self.acc_plot))
         exp = self.experiment
+        if exp is not None:  # BPTT has no synthetic-gradient loss to draw or name
+            self.cost_plot.show_series("sg_loss", exp.config.mode == "dni")
         for v in (self.frames_view, self.hidden_view, self.gates_view):
             v.current = None
         if exp is not None:

@@ -34,24 +34,29 @@ class CTConfig:
     noise: str = config_field("gaussian", "Gaussian noise x constant (the seed), or low-dose Poisson counts",
                               label="Noise", choices=["gaussian", "low-dose"])
     sigma_hu: float = config_field(50.0, "Gaussian noise standard deviation in HU", label="Noise sigma (HU)",
-                                   min=0.0, max=2000.0)
-    dose: float = config_field(0.25, "Low-dose model: fraction of the full dose", label="Dose", min=0.001, max=1.0)
+                                   min=0.0, max=2000.0, applies={"noise": ("gaussian",)})
+    dose: float = config_field(0.25, "Low-dose model: fraction of the full dose", label="Dose", min=0.001, max=1.0,
+                               applies={"noise": ("low-dose",)})
     model: str = config_field("residual", "residual: a CNN that predicts the noise (works); autoencoder: the seed's "
                                           "vanilla autoencoder on whole slices", label="Model",
                               choices=["residual", "autoencoder"])
     ae_size: int = config_field(128, "Autoencoder: slices are resized to this size (a multiple of 8)",
-                                label="AE slice size", min=16, max=512)
+                                label="AE slice size", min=16, max=512, applies={"model": ("autoencoder",)})
     ae_activation: str = config_field("relu", "Autoencoder activation", label="AE activation",
-                                      choices=["relu", "tanh", "arctan"])
+                                      choices=["relu", "tanh", "arctan"], applies={"model": ("autoencoder",)})
     enc_lr: float = config_field(5e-4, "Autoencoder: Adam learning rate of the encoder", label="Encoder LR",
-                                 min=1e-10, max=1.0, log=True)
+                                 min=1e-10, max=1.0, log=True, applies={"model": ("autoencoder",)})
     dec_lr: float = config_field(1e-3, "Autoencoder: Adam learning rate of the decoder", label="Decoder LR",
-                                 min=1e-10, max=1.0, log=True)
-    depth: int = config_field(6, "Convolution layers of the residual CNN", label="Depth", min=2, max=30)
-    channels: int = config_field(24, "Feature maps per hidden layer", label="Channels", min=1, max=256)
-    patch: int = config_field(40, "Training patch size (pixels)", label="Patch", min=8, max=512)
+                                 min=1e-10, max=1.0, log=True, applies={"model": ("autoencoder",)})
+    depth: int = config_field(6, "Convolution layers of the residual CNN", label="Depth", min=2, max=30,
+                              applies={"model": ("residual",)})
+    channels: int = config_field(24, "Feature maps per hidden layer", label="Channels", min=1, max=256,
+                                 applies={"model": ("residual",)})
+    patch: int = config_field(40, "Training patch size (pixels)", label="Patch", min=8, max=512,
+                              applies={"model": ("residual",)})
     batch_size: int = config_field(16, "Patches per minibatch", label="Batch size", min=1, max=1024)
-    lr: float = config_field(1e-3, "Adam learning rate", label="Learning rate", min=1e-8, max=1.0, log=True)
+    lr: float = config_field(1e-3, "Adam learning rate", label="Learning rate", min=1e-8, max=1.0, log=True,
+                             applies={"model": ("residual",)})
     steps: int = config_field(1500, "Training steps the run plans", label="Steps", min=1, max=10_000_000)
     eval_every: int = config_field(100, "Steps between evaluations of the held-out slice", label="Evaluate every",
                                    min=1, max=100_000)

@@ -51,7 +51,7 @@ class GIFConfig:
                              label="Cost", choices=["softmax", "l2"])
     lr: float = config_field(5e-3, "Adam learning rate", label="Learning rate", min=1e-8, max=1.0, log=True)
     sg_lr: float = config_field(1e-3, "Adam learning rate of the synthetic-gradient models (DNI)",
-                                label="Synthetic-gradient LR", min=1e-8, max=1.0, log=True)
+                                label="Synthetic-gradient LR", min=1e-8, max=1.0, log=True, applies={"mode": ("dni",)})
     grad_noise: float = config_field(0.0, "Annealed Gaussian gradient noise eta (0: off)", label="Gradient noise",
                                      min=0.0, max=10.0)
     batch_size: int = config_field(8, "GIFs per minibatch", label="Batch size", min=1, max=4096)
