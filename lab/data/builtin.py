@@ -44,9 +44,8 @@ def wine():
     return X, y, list(d.feature_names)
 
 
-GIF_PHOTOS = ("camera", "astronaut", "coins", "moon", "chelsea", "coffee", "rocket", "grass", "gravel", "brick",
-              "clock", "immunohistochemistry")
-DEMO_GIFS_VERSION = "gifs-v2"
+DEMO_GIFS_VERSION = "gifs-v3"
+SHAPES = ("disk", "square", "triangle", "ring", "cross")
 
 
 def cache_dir():
@@ -56,38 +55,50 @@ def cache_dir():
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "numpy-lab"
 
 
-def _photo(name):
-    import skimage.data
-    from skimage.color import rgb2gray
+def shape_mask(kind, r, size, cy, cx):
+    """A filled shape of radius ``r`` centred at (cy, cx) in a size x size frame."""
+    from skimage.draw import disk, polygon
 
-    img = getattr(skimage.data, name)()
-    img = rgb2gray(img) if img.ndim == 3 else img.astype(np.float64) / 255.0
-    return img.astype(np.float32)
+    m = np.zeros((size, size), bool)
+    if kind in ("disk", "ring"):
+        m[disk((cy, cx), r, shape=m.shape)] = True
+        if kind == "ring":
+            m[disk((cy, cx), 0.55 * r, shape=m.shape)] = False
+    elif kind == "square":
+        m[polygon([cy - r, cy - r, cy + r, cy + r], [cx - r, cx + r, cx + r, cx - r], m.shape)] = True
+    elif kind == "triangle":
+        m[polygon([cy - r, cy + r, cy + r], [cx, cx + r, cx - r], m.shape)] = True
+    else:  # cross
+        w = max(2.0, r / 3)
+        yy, xx = np.mgrid[:size, :size]
+        m[((np.abs(yy - cy) <= r) & (np.abs(xx - cx) <= w)) | ((np.abs(yy - cy) <= w) & (np.abs(xx - cx) <= r))] = True
+    return m
 
 
-def make_demo_clip(kind, photo, rng, n_frames=8, size=64):
-    """One animation over a photo: a window sliding sideways ('horizontal') or up or down
-    ('vertical') at 1-2 output pixels per frame. A single frame of either is just a photo crop:
-    telling them apart needs the motion, so the frames have to be read as a sequence."""
-    from skimage.transform import resize
-
-    H, W = photo.shape
-    win = int(rng.integers(110, 170))
-    speed = float(rng.uniform(1.0, 2.0)) * win / size * rng.choice([-1, 1])
+def make_demo_clip(axis, rng, n_frames=8, size=64):
+    """One animation: a bright shape (disk, square, triangle, ring or cross) crossing a dark, slightly
+    noisy frame along ``axis`` ('horizontal' or 'vertical'), either way, at 3-5 pixels per frame.
+    Any single frame is a shape somewhere: only the motion tells the classes apart, and a person
+    sees it at a glance."""
+    kind = SHAPES[int(rng.integers(len(SHAPES)))]
+    r = float(rng.uniform(7, 11))
+    speed = float(rng.uniform(3.0, 5.0)) * rng.choice([-1, 1])
     travel = abs(speed) * (n_frames - 1)
-    along, across = (W, H) if kind == "horizontal" else (H, W)
-    first = float(rng.uniform(0, along - win - travel)) + (travel if speed < 0 else 0)
-    fixed = int(rng.integers(0, across - win))
-    frames = []
+    margin = r + 1
+    start = float(rng.uniform(margin, size - margin - travel)) + (travel if speed < 0 else 0)
+    fixed = float(rng.uniform(margin, size - margin))
+    bg, fg = 0.15 + 0.1 * rng.random(), float(rng.uniform(0.7, 1.0))
+    noise = rng.normal(0, 0.04, (n_frames, size, size))
+    frames = np.full((n_frames, size, size), bg)
     for t in range(n_frames):
-        a = int(round(first + speed * t))
-        crop = photo[fixed:fixed + win, a:a + win] if kind == "horizontal" else photo[a:a + win, fixed:fixed + win]
-        frames.append(resize(crop, (size, size), anti_aliasing=True))
-    return np.clip(np.stack(frames), 0, 1)
+        a = start + speed * t
+        cy, cx = (fixed, a) if axis == "horizontal" else (a, fixed)
+        frames[t][shape_mask(kind, r, size, cy, cx)] = fg
+    return np.clip(frames + noise, 0, 1).astype(np.float32)
 
 
 def demo_gifs_folder(per_class=100, seed=0):
-    """Two classes of animated GIFs (horizontal and vertical pans over scikit-image's sample photographs),
+    """Two classes of animated GIFs (shapes moving horizontally or vertically, ``make_demo_clip``),
     generated deterministically and written once as real .gif files into the cache folder, so
     the default goes through the same reader as a user's folder. Returns the folder."""
     from PIL import Image
@@ -99,12 +110,11 @@ def demo_gifs_folder(per_class=100, seed=0):
     if done.exists():
         return root
     rng = np.random.default_rng(seed)
-    photos = [_photo(n) for n in GIF_PHOTOS]
     for c, kind in enumerate(("horizontal", "vertical")):
         (root / kind).mkdir(parents=True, exist_ok=True)
         for i in range(per_class):
             tick(c * per_class + i, 2 * per_class, "generating the built-in GIFs (first launch only)")
-            clip = make_demo_clip(kind, photos[int(rng.integers(len(photos)))], rng)
+            clip = make_demo_clip(kind, rng)
             pils = [Image.fromarray((f * 255 + 0.5).astype(np.uint8), "L") for f in clip]
             with atomic_path(root / kind / f"{kind}-{i:02d}.gif") as tmp:
                 pils[0].save(tmp, format="GIF", save_all=True, append_images=pils[1:], duration=120, loop=0)

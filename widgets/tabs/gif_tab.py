@@ -24,8 +24,9 @@ pooled, feeds a fully-connected head.</p>
 <b>DNI</b> (decoupled neural interfaces) gives each time step a small linear model that predicts the
 gradient of its hidden state: the layer updates from that prediction at once, and the predictor learns
 from the gradient that arrives later (synthetic-gradient loss).</p>
-<p>The built-in GIFs pan over photographs either horizontally or vertically: any single frame is just
-a photo, so only the motion — the sequence — tells the classes apart. The bars show each test GIF's
+<p>The built-in GIFs show a shape (disk, square, triangle, ring or cross) crossing the frame either
+horizontally or vertically, either way: any single frame is just a shape somewhere, so only the
+motion — the sequence — tells the classes apart (top left: two GIFs of each class, frames left to right). The bars show each test GIF's
 probability of its true class before training (grey) and now (the seed's point: confidence grows as
 the features are learnt).</p>
 <p><i>Try</i>: run with Training = bptt, press Reset, choose dni and run again: both cost curves stay on
@@ -43,6 +44,7 @@ class GIFTab(ExperimentTab):
     def build_views(self, area):
         g = QGridLayout(area)
         g.setContentsMargins(0, 0, 0, 0)
+        self.classes_view = ImagePanel("The classes: two GIFs each, frames t →")
         self.frames_view = ImagePanel("Frames fed to the LSTM (t →)")
         self.hidden_view = ImagePanel("Hidden state h_t (mean over channels)", levels=(-0.5, 0.5))
         self.gates_view = ImagePanel("Gates at the last frame: input · forget · output")
@@ -53,6 +55,7 @@ class GIFTab(ExperimentTab):
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.classes_view, 2)
         ll.addWidget(self.frames_view, 1)
         ll.addWidget(self.hidden_view, 1)
         ll.addWidget(self.gates_view, 1)
@@ -86,6 +89,12 @@ class GIFTab(ExperimentTab):
         for v in (self.frames_view, self.hidden_view, self.gates_view):
             v.current = None
         if exp is not None:
+            tiles, rows = exp.class_examples(2)
+            if len(tiles):
+                self.classes_view.show_image(tile_grid(tiles, exp.config.frames),
+                                             "The classes, top to bottom: " + ", ".join(dict.fromkeys(rows)))
+                self.classes_view.setToolTip("Rows: " + ", ".join(rows) + ". Each row is one training GIF, "
+                                             "its frames left to right")
             y = exp.y[exp.test_idx]
             before = exp.before[np.arange(len(y)), y] if len(y) else np.zeros(0)
             self.bars.set_values(before, before)

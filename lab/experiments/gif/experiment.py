@@ -29,7 +29,7 @@ from .dni import SyntheticGradients
 class GIFConfig:
     preset: str = config_field("default", "The preset this run started from", label="Preset")
     data: str = config_field("", "A folder with one subfolder of animated GIFs per class; empty: the built-in "
-                                 "horizontal/vertical pan GIFs", label="Data", kind="path")
+                                 "shapes moving horizontally or vertically", label="Data", kind="path")
     seed: int = config_field(0, "Seeds the split, the weights and the batch order", label="Seed", min=0,
                              max=2**31 - 1)
     mode: str = config_field("bptt", "Backpropagation through time, or decoupled synthetic gradients",
@@ -129,6 +129,18 @@ class GIFExperiment(Experiment):
             test += list(idx[:n_test])
             train += list(idx[n_test:])
         return np.array(train), np.array(test, dtype=np.int64)
+
+    def class_examples(self, per_class=2):
+        """A contact sheet's tiles: ``per_class`` GIFs of each class (the first of the training
+        split), all their frames, in [0, 1]: (classes * per_class * T, H, W[, 3]), row-major with
+        T frames per row, and the row labels."""
+        tiles, labels = [], []
+        for k, name in enumerate(self.classes):
+            for i in [i for i in self.train_idx if self.y[i] == k][:per_class]:
+                clip = (self.x[:, i] + 1) / 2                         # (T, C, H, W)
+                tiles += list(clip.transpose(0, 2, 3, 1) if clip.shape[1] == 3 else clip[:, 0])
+                labels.append(name)
+        return np.asarray(tiles, np.float32), labels
 
     def _optimizer(self, lr):
         opt = Adam(lr=lr)
