@@ -24,6 +24,31 @@ def test_training_fills_images_curves_and_table(qtbot, window):
     assert tab.psnr_plot.buffers["psnr_denoised"].n >= 2
     names = [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())]
     assert names[:2] == ["noisy input", "residual CNN (ours)"] and "non-local means" in names
+    assert float(tab.table.item(1, 3).text()) > 0                     # our denoiser's time, as the baselines'
+
+
+def test_one_window_and_linked_zoom_on_the_four_panels(qtbot, window, tmp_path):
+    tab = window.tab_by_name["ct"]
+    tab.run_steps(2)
+    qtbot.waitUntil(lambda: tab.worker.state == "idle" and tab.last_frame_step == 2, timeout=60_000)
+    tab.window_box.setCurrentText("mediastinum")                      # 40 / 400 HU
+    lo, hi = tab.panels["denoised"].levels
+    assert lo == pytest.approx((40 - 200 + 1350) / 1500) and hi == pytest.approx((40 + 200 + 1350) / 1500)
+    assert tab.panels["clean"].levels == tab.panels["noisy"].levels == (lo, hi)
+    assert tuple(tab.panels["noisy"].image.getLevels()) == pytest.approx((lo, hi))
+    tab.panels["clean"].view.setRange(xRange=(10, 40), yRange=(10, 40), padding=0)
+    for key in ("noisy", "denoised", "residual"):  # the same place, zoomed in (aspect kept: a range may widen)
+        (x0, x1), (y0, y1) = tab.panels[key].view.viewRange()
+        assert (x0 + x1) / 2 == pytest.approx(25, abs=1) and (y0 + y1) / 2 == pytest.approx(25, abs=1)
+        assert x0 <= 11 and x1 >= 39 and x1 - x0 < 100 and y1 - y0 < 100
+    from widgets.figures import export_figure
+    out = export_figure(tab.panels["denoised"], tmp_path, formats=("png",))
+    from PIL import Image
+    import numpy as np
+    with Image.open([f for f in out if f.name.endswith("-image.png")][0]) as im:
+        img = np.asarray(im, float) / 255
+    ref = np.clip((tab.panels["denoised"].current - lo) / (hi - lo), 0, 1)
+    assert np.abs(img - ref).mean() < 0.01                            # the export has the window too
 
 
 def test_junk_folder_keeps_the_run(window, tmp_path):

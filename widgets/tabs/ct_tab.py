@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QTableWidget,
                                QVBoxLayout, QWidget)
 
-from lab.imaging.noise import WINDOWS
+from lab.imaging.noise import METRIC_WINDOW, WINDOWS
 from lab.experiments.ct import CTExperiment
 
 from ..live_text import fill_table
@@ -85,8 +85,14 @@ class CTTab(ExperimentTab):
         self.panels = {}
         for i, (key, title) in enumerate((("clean", "clean"), ("noisy", "noisy"), ("denoised", "denoised"),
                                           ("residual", "removed (noisy − denoised)"))):
-            self.panels[key] = ImagePanel(title, levels=(-0.1, 0.1) if key == "residual" else (0.0, 1.0))
-            il.addWidget(self.panels[key], i // 2, i % 2)
+            self.panels[key] = p = ImagePanel(title, levels=(-0.1, 0.1) if key == "residual" else (0.0, 1.0))
+            p.view.setMouseEnabled(True, True)  # zoom (wheel) and pan (drag), the four panels together
+            p.setToolTip("Wheel: zoom, drag: pan (all four panels follow); right-click: view all. "
+                         "The window/level is the viewer's (left), applied to all four and to their exports")
+            if i:
+                p.view.setXLink(self.panels["clean"].view)
+                p.view.setYLink(self.panels["clean"].view)
+            il.addWidget(p, i // 2, i % 2)
         g.addWidget(imgs, 0, 1)
         self.loss_plot = LiveCurves("Training loss", {"loss": "L2 / 2 (patches)"}, "loss (window units²)")
         self.psnr_plot = LiveCurves("PSNR, held-out slices", {"psnr_noisy": "noisy", "psnr_denoised": "denoised"},
@@ -101,7 +107,8 @@ class CTTab(ExperimentTab):
         g.addWidget(curves, 1, 1)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["method", "PSNR (dB)", "SSIM", "time (s)"])
-        self.table.setToolTip("Held-out slices, lung window; the classical denoisers run once at the first step")
+        self.table.setToolTip("Held-out slices, lung window; time: to denoise the held-out slices (ours: at the "
+                                 "latest evaluation). The classical denoisers run once at the first step")
         self.table.horizontalHeader().setStretchLastSection(True)
         g.addWidget(self.table, 2, 0, 1, 2)
         g.setColumnStretch(0, 2)
@@ -203,12 +210,23 @@ class CTTab(ExperimentTab):
         else:
             self.view.levels = (c - w / 2, c + w / 2)
         self.view.show_image(img)
+        self._window_panels(c, w)
         series = [viewing] if viewing is not None else self.experiment.slices.series
         photometric = series[0].photometric if series else "MONOCHROME2"
         if photometric == "MONOCHROME1":
             self.view.image.setLevels(self.view.levels[::-1])  # inverted display, values kept
         unit = "HU" if viewing is None else "value"
         self.hu_label.setText(f"slice {k + 1} of {len(vol)} · {unit}: move the mouse over the image")
+
+    def _window_panels(self, c, w):
+        """The viewer's window/level on the clean, noisy and denoised panels (their values are the
+        metric window, -1350…150 HU, as 0…1) and a matching scale on the removed noise."""
+        lo_hu, span = METRIC_WINDOW[0], METRIC_WINDOW[1] - METRIC_WINDOW[0]
+        levels = ((c - w / 2 - lo_hu) / span, (c + w / 2 - lo_hu) / span)
+        for key, panel in self.panels.items():
+            panel.levels = levels if key != "residual" else (-0.1 * w / span, 0.1 * w / span)
+            if panel.current is not None:
+                panel.image.setLevels(panel.levels)
 
     def _on_mouse(self, pos):
         vol = self._volume()
@@ -270,7 +288,7 @@ class CTTab(ExperimentTab):
     def _fill_table(self):
         rows = [("noisy input", self._latest.get("psnr_noisy"), self._latest.get("ssim_noisy"), None),
                 (f"{self.experiment.model_name} (ours)", self._latest.get("psnr_denoised"),
-                 self._latest.get("ssim_denoised"), None)]
+                 self._latest.get("ssim_denoised"), self._latest.get("denoise_seconds"))]
         rows += [(r["method"], r["psnr"], r["ssim"], r["seconds"]) for r in self._baselines]
         def cell(c, v):
             return v if isinstance(v, str) else "" if v is None else f"{v:.2f}" if c == 1 else f"{v:.3f}"
