@@ -298,6 +298,10 @@ class SweepDialog(QDialog):
                 pi.plot([x], [r["value"]], pen=None, symbol="x", symbolPen=pg.mkPen("#888"), symbolSize=7)
         if not numeric:
             pi.getAxis("bottom").setTicks([[(i, str(values[j])) for i, j in enumerate(order)]])
+        elif log:  # the swept values themselves: a log axis's own minor labels run into each other
+            pi.getAxis("bottom").setTicks([[(float(np.log10(x)), f"{x:.3g}") for x in xs]])
+        else:
+            pi.getAxis("bottom").setTicks(None)
         pi.setLabel("bottom", field.replace("_", " ") + (" (log scale)" if log else ""))
         pi.setLabel("left", f"{metric} (mean ± sd over seeds)")
         pi.setTitle(f"{metric} against {field.replace('_', ' ')}", color="#222", size="11pt")
