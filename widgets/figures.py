@@ -20,7 +20,7 @@ import pyqtgraph as pg
 import pyqtgraph.exporters as pgex
 from PySide6.QtCore import QMarginsF, QPoint, QSizeF, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QRegion
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QStackedWidget, QWidget
 
 from lab.atomic import atomic_path, write_bytes
 from lab.export.images import save_png
@@ -49,6 +49,25 @@ def uncached(widget):
     finally:
         for it, mode in items:
             it.setCacheMode(mode)
+
+
+@contextlib.contextmanager
+def revealed(widget):
+    """A figure on a page not shown (another page of a tab) has never been laid out: show its page
+    for the export, laid out at the size it has on screen, and go back after."""
+    changed, child, parent = [], widget, widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QStackedWidget) and parent.currentWidget() is not child:
+            changed.append((parent, parent.currentWidget()))
+            parent.setCurrentWidget(child)
+        child, parent = parent, parent.parentWidget()
+    if changed:
+        QApplication.processEvents()
+    try:
+        yield
+    finally:
+        for stack, page in reversed(changed):
+            stack.setCurrentWidget(page)
 
 
 def paint_widget(widget, painter):
@@ -129,7 +148,7 @@ def export_figure(widget, folder, width=1600, dpi=300, formats=("png", "svg", "p
     folder.mkdir(parents=True, exist_ok=True)
     name = slug(getattr(widget, "export_name", "figure"))
     written = []
-    with uncached(widget):
+    with revealed(widget), uncached(widget):
         if "png" in formats:
             render_png(widget, folder / f"{name}.png", width, dpi)
             written.append(folder / f"{name}.png")

@@ -99,6 +99,13 @@ def test_heat_maps_stay_crisp(qtbot, open_tab, tmp_path):
     a = png(svg.with_suffix(".png"))
     b = cairo_png(svg, (a.shape[1], a.shape[0]))
     assert np.abs(a - b).mean() < 6
+    # every page's figures, the pages never shown too (each is laid out for its export)
+    files = exported(tab, tmp_path / "all")
+    svgs = [f for f in files if f.suffix == ".svg"]
+    assert len(svgs) >= 10 and tab.pages.currentWidget() is tab.classifier     # back on the page it was
+    for svg in svgs:
+        a = png(svg.with_suffix(".png"))
+        assert np.abs(a - cairo_png(svg, (a.shape[1], a.shape[0]))).mean() < 6, svg.name
 
 
 def test_a_timelapse_of_the_sample_grid(qtbot, gan_tab, tmp_path):

@@ -127,7 +127,11 @@ class EigenTab(ExperimentTab):
         super().run_steps(n)
 
     def figures(self):
-        return [*self.basis.figures(), *self.svd.figures(), self.gallery.gallery, *self.classifier.figures()]
+        """Every page's figures; the gallery once it has been computed (it is computed when its page
+        is first shown, off the GUI thread: an export before that would be a blank figure)."""
+        drawn = all(img.image is not None for _, img in self.gallery.images)
+        return [*self.basis.figures(), *self.svd.figures(), *([self.gallery.gallery] if drawn else []),
+                *self.classifier.figures()]
 
     def open_data(self, path=None):
         """A .csv goes to the eigen views; MNIST-format data to the classifier and the gallery."""
