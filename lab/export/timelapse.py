@@ -11,13 +11,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ..atomic import atomic_path
-
-
-def to_uint8(img, lo=0.0, hi=1.0):
-    """An image (H, W) or (H, W, 3|4) as uint8 through the display levels [lo, hi]."""
-    a = np.asarray(img, np.float32)
-    a = (np.clip((a - lo) / ((hi - lo) or 1.0), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-    return a[..., :3] if a.ndim == 3 else a
+from .images import to_uint8
 
 
 class FrameKeeper:
@@ -37,6 +31,7 @@ class FrameKeeper:
         if (self._offered - 1) % self.stride:
             return False
         frame = to_uint8(img, lo, hi)
+        frame = frame[..., :3] if frame.ndim == 3 else frame  # RGB(A) -> RGB
         self.frames.append((int(step), frame))
         if len(self.frames) > self.max_frames or len(self.frames) * frame.nbytes > self.max_bytes:
             self.frames = self.frames[::2]
