@@ -15,8 +15,9 @@ from .images import to_uint8
 
 
 class FrameKeeper:
-    def __init__(self, max_frames=240, max_bytes=64 << 20):
-        self.max_frames, self.max_bytes = max_frames, max_bytes
+    def __init__(self, max_frames=240, max_bytes=64 << 20, label="step"):
+        """``label``: what the number burned into each frame counts (the step, or a slider's value)."""
+        self.max_frames, self.max_bytes, self.label = max_frames, max_bytes, label
         self.frames: list[tuple[int, np.ndarray]] = []
         self.stride, self._offered = 1, 0
         self.last_source = None   # the array last recorded (a panel shows the same one between draws)
@@ -46,8 +47,8 @@ def _font(size):
         return ImageFont.load_default()
 
 
-def labelled(frames, min_side=256):
-    """RGB frames scaled up by whole pixels to at least ``min_side``, each with "step N" above it."""
+def labelled(frames, min_side=256, label="step"):
+    """RGB frames scaled up by whole pixels to at least ``min_side``, each with "<label> N" above it."""
     h, w = frames[0][1].shape[:2]
     k = max(1, -(-min_side // max(h, w)))
     band = max(18, (h * k) // 12)
@@ -57,14 +58,14 @@ def labelled(frames, min_side=256):
         img = Image.fromarray(f).convert("RGB").resize((w * k, h * k), Image.NEAREST)
         canvas = Image.new("RGB", (w * k, h * k + band), "white")
         canvas.paste(img, (0, band))
-        ImageDraw.Draw(canvas).text((6, band // 2), f"step {step}", fill=(20, 20, 20), font=font, anchor="lm")
+        ImageDraw.Draw(canvas).text((6, band // 2), f"{label} {step}", fill=(20, 20, 20), font=font, anchor="lm")
         out.append(np.asarray(canvas))
     return out
 
 
-def write_gif(path, frames, seconds=8.0):
+def write_gif(path, frames, seconds=8.0, label="step"):
     """An animated GIF of ``frames`` [(step, uint8 image)] lasting about ``seconds`` (looping)."""
-    imgs = [Image.fromarray(a) for a in labelled(frames)]
+    imgs = [Image.fromarray(a) for a in labelled(frames, label=label)]
     ms = int(np.clip(1000 * seconds / len(imgs), 40, 500))
     with atomic_path(path) as tmp:
         imgs[0].save(tmp, format="GIF", save_all=True, append_images=imgs[1:], duration=ms, loop=0)
@@ -76,13 +77,13 @@ def mp4_available():
     return importlib.util.find_spec("imageio_ffmpeg") is not None
 
 
-def write_mp4(path, frames, seconds=8.0):
+def write_mp4(path, frames, seconds=8.0, label="step"):
     """An H.264 MP4 of ``frames`` (sides padded to even sizes); None when imageio's ffmpeg plugin
     is not installed."""
     if not mp4_available():
         return None
     import imageio.v2 as imageio
-    imgs = labelled(frames)
+    imgs = labelled(frames, label=label)
     h, w = imgs[0].shape[:2]
     pad = ((0, h % 2), (0, w % 2), (0, 0))
     fps = float(np.clip(len(imgs) / seconds, 2, 30))

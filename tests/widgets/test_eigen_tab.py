@@ -88,3 +88,21 @@ def test_export_all(window, tmp_path):
     names = {p.name for p in exported(tab, str(tmp_path))}
     assert {"data-and-its-eigenvectors.png", "data-and-its-eigenvectors.svg", "covariance-ours.png",
             "config.json"} <= names
+
+
+def test_svd_views_under_the_slider_make_a_timelapse(qtbot, window, tmp_path):
+    from PIL import Image
+    from tab_helpers import exported
+    tab = window.tab_by_name["eigen"]
+    tab.pages.setCurrentWidget(tab.svd)
+    qtbot.waitExposed(tab.svd)
+    tab.three_d.setChecked(True)
+    qtbot.waitUntil(lambda: tab.svd.keep.maximum() == 3, timeout=10_000)
+    for k in (3, 2, 1):
+        tab.svd.keep.setValue(k)
+        qtbot.waitUntil(lambda k=k: tab.svd.timelapse.frames and tab.svd.timelapse.frames[-1][0] == k,
+                        timeout=10_000)
+    files = {f.name for f in exported(tab, tmp_path)}
+    assert "svd-views-timelapse.gif" in files
+    with Image.open(tmp_path / "svd-views-timelapse.gif") as im:
+        assert im.n_frames >= 3

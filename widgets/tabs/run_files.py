@@ -38,6 +38,10 @@ class RunFiles:
                 lo, hi = p.levels
                 p.timelapse.offer(step, p.current, lo, hi)
 
+    def extra_timelapses(self):
+        """[(name, frames, label)] of other views a tab keeps frames of (e.g. a slider's views)."""
+        return []
+
     def clear_frames(self):
         for p in self.image_panels():
             p.timelapse.clear()
@@ -77,17 +81,17 @@ class RunFiles:
             self.exported.emit(written)
             return written
         self.message.show_message(f"Exported {len(written)} figures to {folder}; writing the run's files…", error=False)
-        lapses = [(slug(p.export_name), list(p.timelapse.frames)) for p in self.image_panels()
-                  if len(p.timelapse.frames) >= 2]
+        lapses = [(slug(p.export_name), list(p.timelapse.frames), "step") for p in self.image_panels()
+                  if len(p.timelapse.frames) >= 2] + self.extra_timelapses()
         self._export_call.request(self._export_run_files, self.session, Path(folder), written, lapses)
         return written
 
     @staticmethod
     def _export_run_files(session, folder, written, lapses=()):  # runs in a pool thread
         try:
-            for name, frames in lapses:  # timelapses of the image panels, from the frames they kept
-                written = written + [write_gif(folder / f"{name}-timelapse.gif", frames)]
-                mp4 = write_mp4(folder / f"{name}-timelapse.mp4", frames)
+            for name, frames, label in lapses:  # timelapses of the image panels, from the frames they kept
+                written = written + [write_gif(folder / f"{name}-timelapse.gif", frames, label=label)]
+                mp4 = write_mp4(folder / f"{name}-timelapse.mp4", frames, label=label)
                 written += [mp4] if mp4 else []
             with session.locked() as exp:
                 write_json(folder / "config.json", config_to_dict(exp.config))

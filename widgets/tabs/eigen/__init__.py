@@ -126,6 +126,11 @@ class EigenTab(ExperimentTab):
         self.pages.setCurrentWidget(self.classifier)  # a run from the command line shows the classifier
         super().run_steps(n)
 
+    def extra_timelapses(self):
+        """The SVD views as the slider moved (at least two positions)."""
+        frames = list(self.svd.timelapse.frames)
+        return [("svd-views", frames, "singular values kept")] if len(frames) >= 2 else []
+
     def figures(self):
         """Every page's figures; the gallery once it has been computed (it is computed when its page
         is first shown, off the GUI thread: an export before that would be a blank figure)."""
