@@ -123,5 +123,7 @@ def test_a_timelapse_of_the_sample_grid(qtbot, gan_tab, tmp_path):
     if mp4_available():
         mp4 = tmp_path / "samples-from-the-fixed-noise-batch-timelapse.mp4"
         assert mp4.name in files and mp4.read_bytes()[4:8] == b"ftyp"
+    kept = tab.session.run_folder / "figures"             # the run's record keeps its exported figures
+    assert (kept / gif.name).exists() and (kept / "loss.svg").exists()
     tab.reset()                                           # a new run starts a new timelapse
     assert tab.session.wait_ready() and not tab.grid_view.timelapse.frames

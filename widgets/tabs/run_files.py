@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog
 
 from lab.experiments import load_checkpoint, save_checkpoint
+from lab.atomic import write_bytes
 from lab.experiments.base import config_to_dict
 from lab.export.tables import write_json
 from lab.export.timelapse import FrameKeeper, write_gif, write_mp4
@@ -96,9 +97,24 @@ class RunFiles:
             with session.locked() as exp:
                 write_json(folder / "config.json", config_to_dict(exp.config))
                 script = write_script(folder / "reproduce.py", exp)
-                return written + [folder / "config.json", script] + list(exp.export_files(folder)), ""
+                written = written + [folder / "config.json", script] + list(exp.export_files(folder))
         except OSError as e:
             return written, f"Export to {folder} failed: {e.strerror or e}. The figures were written; nothing else."
+        RunFiles._keep_in_run(session.run_folder, written)
+        return written, ""
+
+    @staticmethod
+    def _keep_in_run(run_folder, written):
+        """The run's record keeps a copy of its exported figures (``figures/`` in its folder)."""
+        if run_folder is None:
+            return
+        for f in written:
+            f = Path(f)
+            if f.is_file() and f.suffix in (".png", ".svg", ".pdf", ".csv", ".gif", ".mp4"):
+                try:
+                    write_bytes(Path(run_folder) / "figures" / f.name, f.read_bytes())
+                except OSError:
+                    return  # the export itself went through; the run's copy is a convenience
 
     def _on_exported(self, result):
         written, error = result
