@@ -27,7 +27,7 @@ def run(name, mnist):
     args = ["run", name] + (["--data", str(mnist)] if name in GOALS else [])
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "lab", *args, "--out", out], cwd=ROOT, capture_output=True,
+        proc = subprocess.run([sys.executable, "-m", "lab", *args, "--no-record", "--out", out], cwd=ROOT, capture_output=True,
                               text=True)
         wall = time.perf_counter() - t0
     final = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {}

@@ -30,7 +30,7 @@ def emit(**kw):
 def whole_run(args, goal, what):
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "lab", "run", *args, "--out", out], cwd=ROOT,
+        proc = subprocess.run([sys.executable, "-m", "lab", "run", *args, "--no-record", "--out", out], cwd=ROOT,
                               capture_output=True, text=True)
         seconds = time.perf_counter() - t0
     final = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from lab.experiments.gif import GIFExperiment
 from lab.export.images import tile_grid
@@ -21,9 +21,12 @@ i, f, o = σ(W<sub>x</sub>∗x<sub>t</sub> + W<sub>h</sub>∗h<sub>t−1</sub> +
 c<sub>t</sub> = f·c<sub>t−1</sub> + i·g, h<sub>t</sub> = o·tanh(c<sub>t</sub>). The last hidden state,
 pooled, feeds a fully-connected head.</p>
 <p><b>BPTT</b> backpropagates the cost through every frame and updates once per minibatch.
-<b>DNI</b> (decoupled neural interfaces) gives each time step a small linear model that predicts the
-gradient of its hidden state: the layer updates from that prediction at once, and the predictor learns
-from the gradient that arrives later (synthetic-gradient loss).</p>
+<b>DNI</b> (decoupled neural interfaces) cuts the frames into chunks of <i>k</i>; at each chunk's end a
+small convolutional model predicts the gradient of the cost with respect to the whole recurrent state
+(h and c of every layer) from that state and, when <i>Conditional SG</i> is on, the label. The chunk
+backpropagates that synthetic gradient through its own frames and updates the layers at once; the
+predictor learns from the gradient the next chunk delivers (bootstrapped through time). Every 10 steps
+the true gradient is computed on the side: the cosine plot says how well the predictions point.</p>
 <p>The built-in GIFs show a shape (disk, square, triangle, ring or cross) crossing the frame either
 horizontally or vertically, either way: any single frame is just a shape somewhere, so only the
 motion — the sequence — tells the classes apart (top left: two GIFs of each class, frames left to right). The bars show each test GIF's
@@ -34,6 +37,9 @@ one plot.</p>
 <p>Seed: "Decoupled convolutional LSTM to classify puppy GIFs and baby GIFs" (J. D. Seo, 2018);
 Shi et al. 2015 (ConvLSTM); Jaderberg et al. 2017 (synthetic gradients).</p>
 """
+
+
+MAX_SHOWN_BOUNDARIES = 7   # DNI boundaries drawn one by one (all of them are in the CSV)
 
 
 class GIFTab(ExperimentTab):
@@ -67,25 +73,41 @@ class GIFTab(ExperimentTab):
         self.acc_plot = LiveCurves("Accuracy", {"train_accuracy": "train (epoch's batches)", "test_accuracy": "test"},
                                    "fraction correct")
         self.acc_plot.fix_y_range(0, 1)
-        for p in (self.cost_plot, self.acc_plot):
+        self.cos_plot = LiveCurves("DNI: synthetic vs true gradient", {
+            "sg_cosine": "mean", **{f"sg_cosine/t{t}": f"at frame {t}" for t in range(1, MAX_SHOWN_BOUNDARIES + 1)}},
+            "cosine similarity", markers=True)
+        self.cos_plot.fix_y_range(-1, 1)
+        self.cos_plot.setToolTip("Every 10 steps the true gradient of the state at each chunk boundary is computed "
+                                 "on the side (full BPTT) and compared with the synthetic one: 1 = same direction")
+        for p in (self.cost_plot, self.acc_plot, self.cos_plot):
             p.getPlotItem().setLabel("bottom", "step (minibatch)")
+        middle = QWidget()
+        ml = QHBoxLayout(middle)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.acc_plot, 1)
+        ml.addWidget(self.cos_plot, 1)
         self.bars = BeforeAfterBars("Test GIFs: probability of the true class", "probability", "test GIF")
         self.bars.setToolTip("Grey: before training; blue: now")
         self.summary = QLabel("press Start: the model has not seen a GIF yet")
         self.summary.setWordWrap(True)
         g.addWidget(left, 0, 0, 3, 1)
         g.addWidget(self.cost_plot, 0, 1)
-        g.addWidget(self.acc_plot, 1, 1)
+        g.addWidget(middle, 1, 1)
         g.addWidget(self.bars, 2, 1)
         g.addWidget(self.summary, 3, 0, 1, 2)
         g.setColumnStretch(0, 2)
         g.setColumnStretch(1, 3)
 
     def clear_views(self):
-        self.restart_curves((self.cost_plot, self.acc_plot))
+        self.restart_curves((self.cost_plot, self.acc_plot, self.cos_plot))
         exp = self.experiment
-        if exp is not None:  # BPTT has no synthetic-gradient loss to draw or name
-            self.cost_plot.show_series("sg_loss", exp.config.mode == "dni")
+        if exp is not None:  # BPTT has no synthetic-gradient loss or cosine to draw or name
+            dni = exp.config.mode == "dni"
+            self.cost_plot.show_series("sg_loss", dni)
+            self.cos_plot.setVisible(dni)
+            shown = set(exp.dni.boundaries[:MAX_SHOWN_BOUNDARIES])
+            for t in range(1, MAX_SHOWN_BOUNDARIES + 1):
+                self.cos_plot.show_series(f"sg_cosine/t{t}", dni and t in shown)
         for v in (self.frames_view, self.hidden_view, self.gates_view):
             v.current = None
         if exp is not None:
@@ -115,6 +137,7 @@ class GIFTab(ExperimentTab):
     def draw(self, frame):
         self.cost_plot.append_rows(frame.rows)
         self.acc_plot.append_rows(frame.rows)
+        self.cos_plot.append_rows(frame.rows)
         a = frame.snapshot.arrays
         if "frames" in a:
             T = len(a["frames"])
@@ -135,4 +158,6 @@ class GIFTab(ExperimentTab):
                                  f"{a['before_probs'][idx, y].mean():.2f} before → {a['test_probs'][idx, y].mean():.2f}")
 
     def figures(self):
-        return [self.frames_view, self.hidden_view, self.gates_view, self.cost_plot, self.acc_plot, self.bars]
+        dni = self.experiment is not None and self.experiment.config.mode == "dni"
+        return [self.classes_view, self.frames_view, self.hidden_view, self.gates_view, self.cost_plot, self.acc_plot,
+                *([self.cos_plot] if dni else []), self.bars]

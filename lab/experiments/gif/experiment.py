@@ -52,6 +52,13 @@ class GIFConfig:
     lr: float = config_field(5e-3, "Adam learning rate", label="Learning rate", min=1e-8, max=1.0, log=True)
     sg_lr: float = config_field(1e-3, "Adam learning rate of the synthetic-gradient models (DNI)",
                                 label="Synthetic-gradient LR", min=1e-8, max=1.0, log=True, applies={"mode": ("dni",)})
+    dni_k: int = config_field(1, "DNI: frames per chunk of truncated BPTT between synthetic gradients (1: a synthetic "
+                                 "gradient after every frame)", label="DNI chunk k", min=1, max=64,
+                              applies={"mode": ("dni",)})
+    sg_conditional: bool = config_field(True, "DNI: the predictor also sees the label (conditional DNI)",
+                                        label="Conditional SG", applies={"mode": ("dni",)})
+    sg_hidden: int = config_field(16, "DNI: channels of the predictor's hidden convolution", label="SG channels",
+                                  min=1, max=256, applies={"mode": ("dni",)})
     grad_noise: float = config_field(0.0, "Annealed Gaussian gradient noise eta (0: off)", label="Gradient noise",
                                      min=0.0, max=10.0)
     batch_size: int = config_field(8, "GIFs per minibatch", label="Batch size", min=1, max=4096)
@@ -111,7 +118,9 @@ class GIFExperiment(Experiment):
                                       energy=c.energy, loss=c.loss, rng=self.rng, cell=c.cell)
         self.opts = [self._optimizer(c.lr) for _ in self.net.params]
         self.head_opt = self._optimizer(c.lr)
-        self.dni = SyntheticGradients(c.layers, c.frames, c.sg_lr)
+        self.dni = SyntheticGradients(c.layers, c.frames, c.sg_lr, len(self.classes), k=c.dni_k,
+                                      conditional=c.sg_conditional, hidden=c.sg_hidden,
+                                      rng=np.random.default_rng([c.seed, 23]))
         self.perm, self.pos = self.rng.permutation(self.train_idx), 0
         self._epoch_tally = [0.0, 0.0, 0]                  # this epoch's -log P(true) sum, correct, seen
         self.steps_per_epoch = max(1, int(np.ceil(len(self.train_idx) / c.batch_size)))
@@ -156,7 +165,8 @@ class GIFExperiment(Experiment):
     # ------------------------------------------------------------------------- training
     def _train_step(self, xs, y):
         if self.config.mode == "dni":
-            return self.dni.train_step(self.net, self.opts, self.head_opt, xs, y, self._check_finite)
+            return self.dni.train_step(self.net, self.opts, self.head_opt, xs, y, self._check_finite,
+                                       compare=(self.steps_done + 1) % 10 == 0)
         (scores, hc), layers = self.net.forward(xs)
         cost, dscores = self.net.cost(scores, y)
         self._check_finite(cost=cost)
