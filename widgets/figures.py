@@ -19,7 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters as pgex
 from PySide6.QtCore import QMarginsF, QPoint, QSizeF, Qt
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QRegion
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen, QRegion
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QStackedWidget, QWidget
 
 from lab.atomic import atomic_path, write_bytes
@@ -76,6 +76,26 @@ def paint_widget(widget, painter):
     QWidget.render(widget, painter, QPoint(), QRegion(), QWidget.RenderFlag.DrawChildren)
 
 
+@contextlib.contextmanager
+def scaled_lines(widget, scale):
+    """Curves drawn with cosmetic pens keep their width in device pixels: a figure painted 3x large
+    would get hairlines. Their pens widen with the figure while it is painted."""
+    scene = widget.scene() if hasattr(widget, "scene") else None
+    changed = []
+    for it in scene.items() if scene is not None and scale > 1.01 else []:
+        if isinstance(it, pg.PlotCurveItem) and it.opts.get("pen") is not None:
+            pen = pg.mkPen(it.opts["pen"])
+            changed.append((it, it.opts["pen"]))
+            wide = QPen(pen)
+            wide.setWidthF(max(1.0, pen.widthF()) * scale)
+            it.setPen(wide)
+    try:
+        yield
+    finally:
+        for it, pen in changed:
+            it.setPen(pen)
+
+
 def render_png(widget, path, width=1600, dpi=300):
     scale = max(0.1, width / max(1, widget.width()))
     img = QImage(round(widget.width() * scale), round(widget.height() * scale), QImage.Format_ARGB32)
@@ -84,7 +104,8 @@ def render_png(widget, path, width=1600, dpi=300):
     painter.setRenderHint(QPainter.Antialiasing)
     painter.setRenderHint(QPainter.TextAntialiasing)
     painter.scale(scale, scale)  # everything scales alike: text, legends, lines, images
-    paint_widget(widget, painter)
+    with scaled_lines(widget, scale):
+        paint_widget(widget, painter)
     painter.end()
     img.setDotsPerMeterX(round(dpi / 0.0254))
     img.setDotsPerMeterY(round(dpi / 0.0254))

@@ -45,6 +45,13 @@ def nice_ceiling(x):
     return float(10 * k)
 
 
+def faded_lut(name="viridis", alpha=0.6):
+    """A colour map blended with the white background by ``alpha``: the look of an image drawn at that
+    opacity, without item opacity (pyqtgraph's SVG exporter drops it, and the SVG would differ)."""
+    lut = pg.colormap.get(name).getLookupTable(0.0, 1.0, 256).astype(np.float64)
+    return (alpha * lut + (1 - alpha) * 255.0 + 0.5).astype(np.uint8)
+
+
 def diverging_lut():
     """Blue - white - red lookup table for signed matrices (symmetric levels around 0)."""
     cmap = pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (247, 247, 247), (178, 24, 43)])

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGridLayout
 from lab.experiments.online_regression import LEARNERS, OnlineRegressionExperiment
 
 from ...plots import PALETTE, LiveCurves
-from ...plots.style import style
+from ...plots.style import faded_lut, style
 from ..base import ExperimentTab
 
 EXPLANATION = """
@@ -49,8 +49,7 @@ class OnlineTab(ExperimentTab):
         pi = style(self.weight_plot, "Weights over the loss (points seen so far)", "slope", "intercept")
         pi.addLegend(offset=(10, 10), labelTextColor="#222")
         self.contour = pg.ImageItem(axisOrder="row-major")
-        self.contour.setLookupTable(pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256))
-        self.contour.setOpacity(0.6)
+        self.contour.setLookupTable(faded_lut("viridis", 0.6))  # faded by its colours, not item opacity
         pi.addItem(self.contour)
         self.paths = {k: pi.plot([], [], pen=pg.mkPen(PALETTE[i], width=2), name=k) for i, k in enumerate(LEARNERS)}
         self.truth = pi.plot([], [], pen=None, symbol="star", symbolSize=14, symbolBrush="w", name="true weights")

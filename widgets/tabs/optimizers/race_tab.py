@@ -14,7 +14,7 @@ from lab.experiments.optimizers.surfaces import SURFACES, surface_grid, trajecto
 from ...background import BackgroundCall
 from ...live_text import fill_table
 from ...plots import LiveCurves
-from ...plots.style import style
+from ...plots.style import faded_lut, style
 from ...signals import signals_blocked
 from ..base import ExperimentTab
 
@@ -95,8 +95,7 @@ class RaceTab(ExperimentTab):
         self.surface_plot = pg.PlotWidget()
         pi = style(self.surface_plot, "Trajectories on the surface (colours as in the race)", "x", "y", "10pt")
         self.contour = pg.ImageItem(axisOrder="row-major")
-        self.contour.setLookupTable(pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256))
-        self.contour.setOpacity(0.55)
+        self.contour.setLookupTable(faded_lut("viridis", 0.55))  # faded by its colours, not item opacity
         pi.addItem(self.contour)
         self.paths = {n: pi.plot([], [], name=n, pen=pg.mkPen(pg.intColor(i, hues=len(RUNS), values=1, maxValue=220),
                                                               width=1.8))
