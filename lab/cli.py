@@ -118,7 +118,8 @@ def cmd_sweep(args):
     fields = list(grid)
     summary = sweep.summarise(results, fields)
     for row in summary:
-        mean = "failed" if row["mean"] is None else f"{row['mean']:.4g} ± {row['std']:.2g} (n={row['n']})"
+        spread = f" ± {row['std']:.2g}" if row["std"] is not None else ""
+        mean = "failed" if row["mean"] is None else f"{row['mean']:.4g}{spread} (n={row['n']})"
         print(f"  {', '.join(f'{k}={v}' for k, v in row['values'].items()) or 'seeds'}: {row['metric']} {mean}",
               file=sys.stderr)
     print(json.dumps({"sweep": sweep_id, "experiment": args.name, "backend": backend, "fields": fields,

@@ -288,7 +288,7 @@ class SweepDialog(QDialog):
         pi.setLogMode(x=bool(log))
         xplot = np.log10(xs) if log else xs
         mean = np.array([rows[i]["mean"] for i in order])
-        std = np.array([rows[i]["std"] for i in order])
+        std = np.array([rows[i]["std"] or 0.0 for i in order])   # one seed: no error bar
         pi.addItem(pg.ErrorBarItem(x=xplot, y=mean, height=2 * std, beam=0.05, pen=pg.mkPen(PALETTE[0])))
         pi.plot(xs, mean, pen=pg.mkPen(PALETTE[0], width=2), symbol="o", symbolBrush=PALETTE[0])
         for r in self.results:  # each seed, faint

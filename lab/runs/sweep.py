@@ -234,6 +234,6 @@ def summarise(results, fields):
         vals = [r["value"] for r in rs if r["value"] is not None]
         rows.append({"values": dict(zip(fields, key)), "metric": next((r["metric"] for r in rs if r["metric"]), None),
                      "mean": statistics.fmean(vals) if vals else None,
-                     "std": statistics.stdev(vals) if len(vals) > 1 else 0.0 if vals else None,
+                     "std": statistics.stdev(vals) if len(vals) > 1 else None,   # one seed: no spread to show
                      "n": len(vals), "failed": sum(r["status"] == "failed" for r in rs)})
     return rows
