@@ -49,13 +49,16 @@ class RaceTab(ExperimentTab):
         g.setContentsMargins(0, 0, 0, 0)
         self.cost_plot = LiveCurves("Training cost (minibatch) — click a legend entry to hide a run",
                                     {f"cost/{n}": n for n in RUNS}, "cross-entropy (nats)", log_y=True)
-        self.acc_plot = LiveCurves("Test accuracy", {f"acc/{n}": n for n in RUNS}, "fraction correct")
+        self.acc_plot = LiveCurves("Test accuracy", {f"acc/{n}": n for n in RUNS}, "fraction correct",
+                                  markers=True)  # evaluated every few steps: a lone first point must show
         self.acc_plot.fix_y_range(0, 1)
         for p in (self.cost_plot, self.acc_plot):
             p.getPlotItem().setLabel("bottom", "step (minibatch)")
             for i, c in enumerate(p.curves.values()):
-                c.setPen(pg.mkPen(pg.intColor(i, hues=len(RUNS), values=1, maxValue=220), width=1.5,
-                                  style=Qt.DashLine if i >= 8 else Qt.SolidLine))
+                colour = pg.intColor(i, hues=len(RUNS), values=1, maxValue=220)
+                c.setPen(pg.mkPen(colour, width=1.5, style=Qt.DashLine if i >= 8 else Qt.SolidLine))
+                if c.opts.get("symbol"):
+                    c.setSymbolBrush(colour)  # the points in their run's colour too
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["optimizer", "cost", "test accuracy", "steps to 95 %", "diverged at"])
         self.table.setToolTip("Each run's latest minibatch cost and test accuracy; a diverged run names its step")
