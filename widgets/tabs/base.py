@@ -3,11 +3,12 @@ worker), the :class:`~widgets.controls.ControlPanel` on the left, the export box
 "What you are seeing" panel and the views a subclass builds on the right.
 
 A subclass sets ``experiment_cls`` and ``explanation`` and implements ``build_views(area)``,
-``draw(frame)``, and optionally ``clear_views()`` and ``figures()``.
+``draw(frame)``, and optionally ``clear_views()`` and ``figures()``. ``draw`` is a generator that
+yields after each view it updates: the frame is then drawn in slices between which Qt paints and
+answers the user (:mod:`widgets.pacing`).
 """
 
 import dataclasses
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QScrollArea, QSplitter, QVBoxLayout, QWidget
 from lab.experiments.base import config_from_dict, config_to_dict
 
 from ..controls import ControlPanel, choose_data_path
+from ..pacing import DrawPacer
 from ..panels import ExplanationPanel, ExportBox, LoadBar, MessageBar
 from ..session import RunSession
 from .run_compare import RunCompare
@@ -33,7 +35,9 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
         super().__init__(parent)
         self._views_built = False
         self.settings = settings or QSettings()
-        self.last_frame_step = 0
+        self.last_frame_step = 0  # the newest frame drawn in full
+        self._frame_step = 0      # the newest frame received (its drawing may still be under way)
+        self.pacer = DrawPacer(self)  # frames drawn in slices (draw is a generator)
         self.session = RunSession(self.experiment_cls, self)
         self.worker = self.session.worker
         self.session.replaced.connect(self._on_replaced)
@@ -141,6 +145,7 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
         raise NotImplementedError
 
     def draw(self, frame):
+        """Draw one frame; a generator that yields after each view it updated (see the module)."""
         raise NotImplementedError
 
     def clear_views(self):
@@ -216,15 +221,17 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
 
     def shutdown(self, wait_ms=10_000):
         """Stop and join the worker and any sweep (the window is closing)."""
+        self.pacer.finish()
         if self.sweep_dialog is not None:
             self.sweep_dialog.shutdown()
         return self.session.shutdown(wait_ms)
 
     # ------------------------------------------------------------------ signals from the session
     def _on_replaced(self, exp):
+        self.pacer.finish()
         self.ensure_views()
         self.clear_views()
-        self.last_frame_step = exp.steps_done
+        self.last_frame_step = self._frame_step = exp.steps_done
         self.clear_frames()
         self.runs_replaced()
         self.progress.reset(exp.total_steps, exp.steps_done)
@@ -232,23 +239,31 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
         self.status.emit(f"{self.experiment_cls.title}: ready{' · data: ' + exp.source if exp.source else ''}")
 
     def _on_frame(self, frame):
-        t0 = time.perf_counter()
+        step = self._frame_step = frame.snapshot.step
+        running = self.session.state == "running"
+        self.progress.update_step(step, running=running, state=None if running else "paused")
+
+        def drawn(cost):
+            self.last_frame_step = step
+            try:
+                self.keep_frames(step)
+            finally:
+                self.worker.mark_delivered(cost)  # the frame rate adapts to the drawing
+
         try:
-            self.last_frame_step = frame.snapshot.step
-            running = self.session.state == "running"
-            self.progress.update_step(frame.snapshot.step, running=running, state=None if running else "paused")
-            self.draw(frame)
-            self.keep_frames(frame.snapshot.step)
-        finally:
-            self.worker.mark_delivered(time.perf_counter() - t0)  # the frame rate adapts to the drawing
+            parts = self.draw(frame)
+        except BaseException:
+            drawn(0.0)
+            raise
+        self.pacer.run(parts, drawn)
 
     def _on_state(self, state):
         self.run_bar.set_state(state)
         words = {"running": "training", "paused": "paused", "idle": "stopped"}[state]
         if state != "running":
-            self.progress.update_step(self.last_frame_step, running=False, state=words)
+            self.progress.update_step(self._frame_step, running=False, state=words)
             self.on_run_halted()
-        self.status.emit(f"{self.experiment_cls.title}: {words} at step {self.last_frame_step}")
+        self.status.emit(f"{self.experiment_cls.title}: {words} at step {self._frame_step}")
 
     def _on_loading(self, what):
         if what:

@@ -274,10 +274,12 @@ class CTTab(ExperimentTab):
     def draw(self, frame):
         for p in (self.loss_plot, self.psnr_plot, self.ssim_plot):
             p.append_rows(frame.rows)
+            yield
         a = frame.snapshot.arrays
         for key, panel in self.panels.items():
             if key in a:
                 panel.show_image(a[key])
+                yield
         if "baselines" in frame.snapshot.tables:
             self._baselines = frame.snapshot.tables["baselines"]
         m = self.latest_metrics(frame, "psnr_denoised")

@@ -164,14 +164,17 @@ class ForecastTab(ExperimentTab):
 
     def draw(self, frame):
         self.p_plot.append_rows(frame.rows, "samples")
+        yield
         a = frame.snapshot.arrays
         edges = a.get("totals_edges")
         if edges is not None:
             for n, c in self.total_curves.items():
                 c.setData(edges, a[f"totals_hist/{n}"])
             self.totals_range.cover(0, *(a[f"totals_hist/{n}"] for n in self.total_curves))
+            yield
         self._fan = {n: a[f"fan/{n}"] for n in MODEL_NAMES if f"fan/{n}" in a}
         self._draw_fan()
+        yield
         rows = frame.snapshot.tables.get("probabilities")
         if rows:
             fill_table(self.table, [[row["model"], f"{100 * row['p_target']:.2f} %",

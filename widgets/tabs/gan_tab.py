@@ -121,18 +121,20 @@ class GANTab(ExperimentTab):
 
     def draw(self, frame):
         snap = frame.snapshot
-        self.loss_plot.append_rows(frame.rows)
-        self.dout_plot.append_rows(frame.rows)
-        self.div_plot.append_rows(frame.rows)
+        for plot in (self.loss_plot, self.dout_plot, self.div_plot):
+            plot.append_rows(frame.rows)
+            yield
         a = snap.arrays
         if "grid" in a:
             self._latest_grid = (int(snap.text.get("grid_step", snap.step)), a["grid"])
             if self.follow.isChecked():
                 self.grid_view.show_image(tile_grid(a["grid"], 8), LIVE_TITLE)
+                yield
         if "interpolation" in a:
             i, j = self.experiment.interp_pair
             self.interp_view.show_image(tile_grid(a["interpolation"], len(a["interpolation"])),
                                         f"Latent interpolation {i} → {j}")
+            yield
         if "class_counts" in a:
             self.bars.set_values(a["class_counts"])
             m = self.latest_metrics(frame, "classes_found")

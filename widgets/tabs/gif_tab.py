@@ -135,17 +135,20 @@ class GIFTab(ExperimentTab):
                                  + (" · " + "; ".join(exp.data.notes) if exp.data.notes else ""))
 
     def draw(self, frame):
-        self.cost_plot.append_rows(frame.rows)
-        self.acc_plot.append_rows(frame.rows)
-        self.cos_plot.append_rows(frame.rows)
+        for plot in (self.cost_plot, self.acc_plot, self.cos_plot):
+            plot.append_rows(frame.rows)
+            yield
         a = frame.snapshot.arrays
         if "frames" in a:
             T = len(a["frames"])
             self.frames_view.show_image(tile_grid(a["frames"], T))
+            yield
             scale = max(float(np.abs(a["hidden"]).max()), 1e-6)
             self.hidden_view.levels = (-scale, scale)
             self.hidden_view.show_image(tile_grid(a["hidden"], T))
+            yield
             self.gates_view.show_image(tile_grid(a["gates"], len(a["gates"])))
+            yield
         m = self.latest_metrics(frame, "train_accuracy")
         if m is not None and "test_probs" in a:
             exp = self.experiment

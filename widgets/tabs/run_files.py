@@ -74,6 +74,7 @@ class RunFiles:
         self.settings.setValue("export/png_width", self.png_width.value())
         self.settings.setValue("export/dpi", self.export_box.dpi.value())
         written = []
+        self.pacer.finish()  # a frame half drawn is drawn in full first
         try:
             for w in self.figures():
                 written += export_figure(w, folder, width=self.png_width.value(), dpi=self.export_box.dpi.value())

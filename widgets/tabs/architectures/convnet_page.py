@@ -119,12 +119,16 @@ class ConvNetTab(ExperimentTab):
 
     def draw(self, frame):
         self.cost_plot.append_rows(frame.rows)
+        yield
         self.acc_plot.append_rows(frame.rows)
+        yield
         a = frame.snapshot.arrays
         if "filters" in a:
             self._draw_preview(a, frame.snapshot.text.get("layer", ""))
+            yield
         if "confusion" in a:
             self.confusion.set_matrix(a["confusion"], levels=(0, float(a["confusion"].max()) or 1.0))
+            yield
         m = frame.snapshot.metrics
         if self._current is not None:
             self._current[2] = f"{m['ms_per_step']:.0f}"

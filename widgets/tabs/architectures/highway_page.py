@@ -109,18 +109,23 @@ class HighwayTab(ExperimentTab):
 
     def draw(self, frame):
         self.cost_plot.append_rows(frame.rows)
+        yield
         self.acc_plot.append_rows(frame.rows)
+        yield
         a = frame.snapshot.arrays
         if "gates" in a:
             layers = np.arange(1, len(a["gates"]) + 1)
             self.gate_bars.set_bars(layers, a["gates"])
+            yield
             for k, c in self.grad_curves.items():
                 c.setData(layers, np.maximum(a[f"grad_norms/{k}"], 1e-30))
                 if f"start_grad_norms/{k}" in a:
                     self.start_curves[k].setData(layers, np.maximum(a[f"start_grad_norms/{k}"], 1e-30))
             self.grad_range.cover(*(a[key] for key in a if "grad_norms/" in key))
+            yield
         if "confusion" in a:
             self.confusion.set_matrix(a["confusion"], levels=(0, float(a["confusion"].max()) or 1.0))
+            yield
         m = self.latest_metrics(frame, "test_accuracy/highway")
         if m is not None:
             accs = ", ".join(f"{k} {m[f'test_accuracy/{k}']:.2%}" for k in KINDS)

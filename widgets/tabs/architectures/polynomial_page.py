@@ -167,26 +167,34 @@ class PolynomialTab(ExperimentTab):
     def draw(self, frame):
         self._rows.extend(frame.rows)
         self.loss_plot.append_rows(self._loss_rows(frame.rows))
+        yield
         a = frame.snapshot.arrays
         if "fit_d1/legendre" not in a:
             return
         self._arrays = a
         self._tables = frame.snapshot.tables or self._tables
         self._metrics = self.latest_metrics(frame, "rmse_d1/legendre") or self._metrics
-        self._show()
+        yield from self._show_parts()
 
     def _show(self):
         """Draw the kept preview at the chosen depth."""
+        for _ in self._show_parts():
+            pass
+
+    def _show_parts(self):
+        """``_show`` a view at a time (a generator, for the paced frame)."""
         a, d, exp = self._arrays, self.view_depth, self.experiment
         if f"fit_d{d}/legendre" not in a:
             return
         for f in FITS:
             self.fits[f].setData(exp.grid, a[f"fit_d{d}/{f}"])
         self.fit_range.cover(*(np.clip(a[f"fit_d{d}/{f}"], -1e3, 1e3) for f in FITS))
+        yield
         for k, item in self.coef_items.items():
             c = a[f"coef_d{d}/{k}"]
             item.setData(np.arange(len(c)), c)
         self.coef_range.cover(*(a[f"coef_d{d}/{k}"] for k in self.coef_items))
+        yield
         m = self._metrics
         if m is not None:
             depths = np.array(list(DEPTHS), float)
@@ -194,6 +202,7 @@ class PolynomialTab(ExperimentTab):
             for f in FITS:
                 self.depth_curves[f].setData(depths, errors[f])
             self.depth_range.cover(*errors.values())
+            yield
             err = m[f"expansion_error_d{d}"]
             ok = "reproduces" if err <= 1e-6 * self._scale else "does NOT reproduce"
             self.check_label.set_html(f"<b>expansion check: the polynomial {ok} the network "

@@ -120,7 +120,7 @@ class EigenTab(ExperimentTab):
         self._refresh_gallery()
 
     def draw(self, frame):
-        self.classifier.draw(frame, self.latest_metrics(frame, "test_accuracy"))
+        yield from self.classifier.draw(frame, self.latest_metrics(frame, "test_accuracy"))
 
     def run_steps(self, n):
         self.pages.setCurrentWidget(self.classifier)  # a run from the command line shows the classifier

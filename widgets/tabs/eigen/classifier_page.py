@@ -61,10 +61,13 @@ class ClassifierPage(QWidget):
     def draw(self, frame, epoch_metrics):
         """A worker frame; ``epoch_metrics``: the newest end-of-epoch metrics in it, or None."""
         self.cost_plot.append_rows(frame.rows)
+        yield
         self.acc_plot.append_rows(frame.rows)
+        yield
         a = frame.snapshot.arrays
         if "confusion" in a:
             self.confusion.set_matrix(a["confusion"], levels=(0, float(a["confusion"].max()) or 1.0))
+            yield
             if len(a["misclassified"]):
                 self.wrong.show_image(tile_grid(a["misclassified"], 8), "Misclassified test images")
                 pairs = ", ".join(f"{t}→{p}" for t, p in zip(a["misclassified_true"], a["misclassified_pred"]))

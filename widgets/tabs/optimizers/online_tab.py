@@ -78,13 +78,16 @@ class OnlineTab(ExperimentTab):
 
     def draw(self, frame):
         self.dist_plot.append_rows(frame.rows)
+        yield
         self.truth_plot.append_rows(frame.rows)
+        yield
         exp, n = self.experiment, frame.snapshot.step
         m = frame.snapshot.metrics
         xs = np.array([-2.0, 2.0])
         # No lock (the GUI never waits for a step): the stream (xs, ys) is fixed when the run is built,
         # and a path only grows by appending new arrays, so its first n + 1 entries are final.
         self.seen.setData(exp.xs[:n], exp.ys[:n])
+        yield
         paths = {k: np.array(exp.paths[k][:n + 1]) for k in LEARNERS}
         point, true_w = frame.snapshot.arrays["point"], frame.snapshot.arrays["true_w"]
         self.newest.setData([point[0]], [point[1]])
@@ -92,7 +95,10 @@ class OnlineTab(ExperimentTab):
         self.truth.setData([true_w[0]], [true_w[1]])
         for k in LEARNERS:
             self.lines[k].setData(xs, m[f"slope/{k}"] * xs + m[f"intercept/{k}"])
+        yield
+        for k in LEARNERS:
             self.paths[k].setData(paths[k][:, 0], paths[k][:, 1])
+        yield
         self._frames += 1
         if self._frames % 15 == 0:  # the contours of every point seen so far: now and then
             self._draw_contour()

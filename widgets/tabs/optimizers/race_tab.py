@@ -174,7 +174,9 @@ class RaceTab(ExperimentTab):
 
     def draw(self, frame):
         self.cost_plot.append_rows(frame.rows)
+        yield
         self.acc_plot.append_rows(frame.rows)
+        yield
         rows = frame.snapshot.tables.get("race")
         if rows:
             fill_table(self.table, [

@@ -90,13 +90,17 @@ class RegularizationTab(ExperimentTab):
 
     def draw(self, frame):
         self.loss_plot.append_rows(frame.rows)
+        yield
         a = frame.snapshot.arrays
         if "fit/l1" not in a:
             return
         grid = self.experiment.grid
         for c in CASES:
             self.fits[c].setData(grid, a[f"fit/{c}"])
+        yield
+        for c in CASES:
             self.hists[c].setData(self.hist_edges, np.maximum(a[f"weights_hist/{c}"], 0.5))
+        yield
         m = self.latest_metrics(frame, "sum_abs_w/l1")
         if m is not None:
             self.weights_bar.set_values([m[f"sum_abs_w/{c}"] for c in CASES])

@@ -150,7 +150,9 @@ class RecurrentTab(ExperimentTab):
 
     def draw(self, frame):
         self.loss_plot.append_rows(frame.rows)
+        yield
         self.test_plot.append_rows(frame.rows)
+        yield
         a = frame.snapshot.arrays
         if any(key.startswith("hidden/") for key in a):
             for k, c in self.grad_curves.items():
@@ -158,7 +160,9 @@ class RecurrentTab(ExperimentTab):
                     n = a[f"grad_norms/{k}"]
                     c.setData(np.arange(1, len(n) + 1), np.maximum(n, 1e-30))
             self.grad_range.cover(*(a[key] for key in a if key.startswith("grad_norms/")))
+            yield
             self._draw_cell(a)
+            yield
         exp = self.experiment
         first = next(iter(exp.nets))
         m = self.latest_metrics(frame, f"test_loss/{first}")

@@ -76,7 +76,9 @@ class SpatialLSTMTab(ExperimentTab):
 
     def draw(self, frame):
         self.cost_plot.append_rows(frame.rows)
+        yield
         self.acc_plot.append_rows(frame.rows)
+        yield
         a = frame.snapshot.arrays
         if "state_maps" in a:
             maps = a["state_maps"][:32]
@@ -86,6 +88,7 @@ class SpatialLSTMTab(ExperimentTab):
             p = a["probe_probs"]
             self.probe_label.set_html(f"test digit, true class {self.experiment.split.y_test[0]}: "
                                       f"predicted {int(p.argmax())} ({p.max():.0%})")
+            yield
         if "confusion" in a:
             self.confusion.set_matrix(a["confusion"], levels=(0, float(a["confusion"].max()) or 1.0))
 

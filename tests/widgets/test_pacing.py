@@ -1,0 +1,48 @@
+"""The paced frame: a generator draw runs one part per turn of the event loop, ``done`` comes once,
+``finish`` draws the rest at once, and a failing part still releases the worker."""
+
+import pytest
+
+from widgets.pacing import DrawPacer
+
+
+def parts(log, n, fail_at=None):
+    for i in range(n):
+        if i == fail_at:
+            raise ValueError("bad frame")
+        log.append(i)
+        yield
+
+
+def test_parts_run_one_turn_each_then_done(qtbot):
+    pacer, log, done = DrawPacer(), [], []
+    pacer.run(parts(log, 3), done.append)
+    assert log == [0] and pacer.busy and not done  # the first part now, the rest in later turns
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    assert log == [0, 1, 2] and len(done) == 1 and done[0] >= 0 and not pacer.busy
+
+
+def test_a_new_frame_finishes_the_one_in_flight_first(qtbot):
+    pacer, log, done = DrawPacer(), [], []
+    pacer.run(parts(log, 3), lambda c: done.append("a"))
+    pacer.run(parts(log, 2), lambda c: done.append("b"))
+    assert log[:3] == [0, 1, 2] and done == ["a"]  # rows of the first frame are never dropped
+    pacer.finish()
+    assert log == [0, 1, 2, 0, 1] and done == ["a", "b"]
+
+
+def test_plain_draws_and_none(qtbot):
+    pacer, done = DrawPacer(), []
+    pacer.run(None, done.append)
+    assert len(done) == 1 and not pacer.busy
+
+
+def test_a_failing_part_still_calls_done(qtbot):
+    pacer, log, done = DrawPacer(), [], []
+    with pytest.raises(ValueError):
+        pacer.run(parts(log, 3, fail_at=0), done.append)
+    assert len(done) == 1 and not pacer.busy
+    pacer.run(parts(log, 3, fail_at=1), done.append)
+    with pytest.raises(ValueError):
+        pacer.finish()
+    assert log == [0] and len(done) == 2 and not pacer.busy
