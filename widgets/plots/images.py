@@ -3,6 +3,7 @@
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGraphicsItem
 
 from .style import diverging_lut, style
 
@@ -93,12 +94,15 @@ class HeatmapPanel(pg.PlotWidget):
         if max(n, m) <= self.annotate_max:
             while len(self.texts) < n * m:
                 t = pg.TextItem(color="#000", anchor=(0.5, 0.5))
+                t.textItem.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # a cell that keeps its number is a blit
                 pi.addItem(t)
                 self.texts.append(t)
             for k, t in enumerate(self.texts):
                 if k < n * m:
                     i, j = divmod(k, m)
-                    t.setText(f"{M[i, j]:.3g}")
+                    text = f"{M[i, j]:.3g}"
+                    if t.toPlainText() != text:  # only the cells whose number changed are laid out again
+                        t.setText(text)
                     t.setPos(j + 0.5, i + 0.5)
                     t.show()
                 else:

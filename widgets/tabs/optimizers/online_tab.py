@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGridLayout
 from lab.experiments.online_regression import LEARNERS, OnlineRegressionExperiment
 
 from ...plots import PALETTE, LiveCurves
-from ...plots.style import faded_lut, style
+from ...plots.style import SteadyRange, faded_lut, style
 from ..base import ExperimentTab
 
 EXPLANATION = """
@@ -45,6 +45,8 @@ class OnlineTab(ExperimentTab):
         self.true_line = pi.plot([], [], pen=pg.mkPen("#000", width=1.5, style=Qt.DashLine), name="true line")
         self.lines = {k: pi.plot([], [], pen=pg.mkPen(PALETTE[i], width=2), name=k) for i, k in enumerate(LEARNERS)}
         pi.setRange(xRange=(-2.1, 2.1))
+        pi.disableAutoRange()
+        self.data_y = SteadyRange(pi, "y", margin=0.05)  # ranges that grow in steps: no re-layout per frame
         self.weight_plot = pg.PlotWidget()
         pi = style(self.weight_plot, "Weights over the loss (points seen so far)", "slope", "intercept")
         pi.addLegend(offset=(10, 10), labelTextColor="#222")
@@ -54,6 +56,8 @@ class OnlineTab(ExperimentTab):
         self.paths = {k: pi.plot([], [], pen=pg.mkPen(PALETTE[i], width=2), name=k) for i, k in enumerate(LEARNERS)}
         self.truth = pi.plot([], [], pen=None, symbol="star", symbolSize=14, symbolBrush="w", name="true weights")
         pi.setAspectLocked(True)
+        pi.disableAutoRange()
+        self.weight_ranges = (SteadyRange(pi, "x", margin=0.02), SteadyRange(pi, "y", margin=0.02))
         self.dist_plot = LiveCurves("Distance to the least-squares weights", {f"distance/{k}": k for k in LEARNERS[:3]},
                                     "|w − w_lstsq| / |w_lstsq|", x_label="points seen", log_y=True)
         self.truth_plot = LiveCurves("Distance to the true line", {f"to_truth/{k}": k for k in LEARNERS},
@@ -69,12 +73,16 @@ class OnlineTab(ExperimentTab):
         for item in (self.seen, self.newest, self.true_line, *self.lines.values(), *self.paths.values()):
             item.setData([], [])
         self._frames = 0
+        for r in (self.data_y, *self.weight_ranges):
+            r.reset()
         self._draw_contour()
 
     def _draw_contour(self):
         a, b, Z = self.experiment.loss_grid()
         self.contour.setImage(Z, autoLevels=True)
         self.contour.setRect(a[0], b[0], a[-1] - a[0], b[-1] - b[0])
+        self.weight_ranges[0].cover(a)
+        self.weight_ranges[1].cover(b)
 
     def draw(self, frame):
         self.dist_plot.append_rows(frame.rows)
@@ -84,12 +92,13 @@ class OnlineTab(ExperimentTab):
         exp, n = self.experiment, frame.snapshot.step
         m = frame.snapshot.metrics
         xs = np.array([-2.0, 2.0])
+        point, true_w = frame.snapshot.arrays["point"], frame.snapshot.arrays["true_w"]
         # No lock (the GUI never waits for a step): the stream (xs, ys) is fixed when the run is built,
         # and a path only grows by appending new arrays, so its first n + 1 entries are final.
         self.seen.setData(exp.xs[:n], exp.ys[:n])
+        self.data_y.cover(exp.ys[:n], true_w[0] * xs + true_w[1])
         yield
         paths = {k: np.array(exp.paths[k][:n + 1]) for k in LEARNERS}
-        point, true_w = frame.snapshot.arrays["point"], frame.snapshot.arrays["true_w"]
         self.newest.setData([point[0]], [point[1]])
         self.true_line.setData(xs, true_w[0] * xs + true_w[1])
         self.truth.setData([true_w[0]], [true_w[1]])
@@ -98,6 +107,8 @@ class OnlineTab(ExperimentTab):
         yield
         for k in LEARNERS:
             self.paths[k].setData(paths[k][:, 0], paths[k][:, 1])
+        self.weight_ranges[0].cover(*(p[:, 0] for p in paths.values()), [true_w[0]])
+        self.weight_ranges[1].cover(*(p[:, 1] for p in paths.values()), [true_w[1]])
         yield
         self._frames += 1
         if self._frames % 15 == 0:  # the contours of every point seen so far: now and then
