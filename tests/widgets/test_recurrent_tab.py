@@ -36,9 +36,40 @@ def test_spatial_lstm_page_draws_state_maps(qtbot, open_tab):
                                               preview_every=1)
     win = open_tab("spatial-lstm", cfg)
     group = win.tab_by_name["recurrent-nets"]
-    assert [group.pages.tabText(i) for i in range(2)] == ["Cells on a memory task", "Spatial LSTM"]
+    assert [group.pages.tabText(i) for i in range(3)] == ["Cells on a memory task", "Spatial LSTM", "DNI and noise race"]
     tab = win.page("spatial-lstm")
     tab.run_steps(2)
     qtbot.waitUntil(lambda: tab.session.state == "idle" and tab.last_frame_step == 2, timeout=60_000)
     assert "5 units" in tab.maps.title.text and tab.maps.current.shape[0] > 1
     assert tab.acc_plot.buffers["test_accuracy"].n == 1 and "predicted" in tab.probe_label.text()
+
+
+def test_dni_race_page_draws_the_four_cases(qtbot, open_tab, tmp_path):
+    from PIL import Image
+
+    from lab.experiments.gif.race import CASES, DNIRaceExperiment
+    for cls, axis in (("h", 1), ("v", 0)):                 # a bar moving across, or down
+        (tmp_path / "gifs" / cls).mkdir(parents=True)
+        for i in range(6):
+            frames = [Image.fromarray(np.where(np.arange(16) == (t + i) % 16, 255, 0).astype(np.uint8)
+                                      [None, :].repeat(16, 0).T.copy() if axis == 0 else
+                                      np.where(np.arange(16) == (t + i) % 16, 255, 0).astype(np.uint8)
+                                      [None, :].repeat(16, 0), "L") for t in range(6)]
+            frames[0].save(tmp_path / "gifs" / cls / f"{i}.gif", save_all=True, append_images=frames[1:], duration=50)
+    cfg = DNIRaceExperiment.preset_config(data=str(tmp_path / "gifs"), size=16, frames=3, layers=[3], batch_size=4,
+                                          epochs=1)
+    win = open_tab("dni-race", cfg)
+    group = win.tab_by_name["recurrent-nets"]
+    assert group.pages.tabText(2) == "DNI and noise race"
+    tab = win.page("dni-race")
+    n = tab.experiment.total_steps
+    tab.run_steps(n)
+    qtbot.waitUntil(lambda: tab.session.state == "idle" and tab.last_frame_step == n, timeout=60_000)
+    for case in CASES:
+        assert tab.cost_plot.buffers[f"batch_cost/{case}"].n == n and tab.acc_plot.buffers[f"test_accuracy/{case}"].n == 1
+    assert tab.sg_plot.buffers["sg_loss/dni"].n == n and "sg_loss/backprop" not in tab.sg_plot.buffers
+    assert tab.table.rowCount() == 4 and "best on test" in tab.summary.text()
+    # one colour per case on every plot
+    assert tab.cost_plot.curves["batch_cost/dni"].opts["pen"].color() == tab.sg_plot.curves["sg_loss/dni"].opts["pen"].color()
+    names = {p.name for p in exported(tab, tmp_path / "out")}
+    assert "config.json" in names and sum(n.endswith(".svg") for n in names) == 4

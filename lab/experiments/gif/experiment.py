@@ -59,7 +59,8 @@ class GIFConfig:
                                         label="Conditional SG", applies={"mode": ("dni",)})
     sg_hidden: int = config_field(16, "DNI: channels of the predictor's hidden convolution", label="SG channels",
                                   min=1, max=256, applies={"mode": ("dni",)})
-    grad_noise: float = config_field(0.0, "Annealed Gaussian gradient noise eta (0: off)", label="Gradient noise",
+    grad_noise: float = config_field(0.0, "Annealed Gaussian gradient noise eta (0: off); with DNI, on the layers' "
+                                          "and the synthetic-gradient models' weights", label="Gradient noise",
                                      min=0.0, max=10.0)
     batch_size: int = config_field(8, "GIFs per minibatch", label="Batch size", min=1, max=4096)
     epochs: int = config_field(40, "Passes over the training GIFs", label="Epochs", min=1, max=100_000)
@@ -116,11 +117,13 @@ class GIFExperiment(Experiment):
         self.test_files = [data.files[i] for i in self.test_idx]
         self.net = ConvLSTMClassifier(self.x.shape[2], c.layers, c.kernel, c.size, c.pool, len(self.classes),
                                       energy=c.energy, loss=c.loss, rng=self.rng, cell=c.cell)
+        self.noise_rng = np.random.default_rng([c.seed, 37])  # its own stream: noise never changes the batch order
         self.opts = [self._optimizer(c.lr) for _ in self.net.params]
         self.head_opt = self._optimizer(c.lr)
         self.dni = SyntheticGradients(c.layers, c.frames, c.sg_lr, len(self.classes), k=c.dni_k,
                                       conditional=c.sg_conditional, hidden=c.sg_hidden,
                                       rng=np.random.default_rng([c.seed, 23]))
+        self.dni.opt = self._optimizer(c.sg_lr)   # with gradient noise on, the synthetic weights get it too
         self.perm, self.pos = self.rng.permutation(self.train_idx), 0
         self._epoch_tally = [0.0, 0.0, 0]                  # this epoch's -log P(true) sum, correct, seen
         self.steps_per_epoch = max(1, int(np.ceil(len(self.train_idx) / c.batch_size)))
@@ -153,7 +156,7 @@ class GIFExperiment(Experiment):
 
     def _optimizer(self, lr):
         opt = Adam(lr=lr)
-        return GradientNoise(opt, eta=self.config.grad_noise, rng=self.rng) if self.config.grad_noise else opt
+        return GradientNoise(opt, eta=self.config.grad_noise, rng=self.noise_rng) if self.config.grad_noise else opt
 
     @property
     def total_steps(self):
@@ -263,7 +266,8 @@ class GIFExperiment(Experiment):
 
     # ------------------------------------------------------------------------- state
     def state_dict(self):
-        return {"steps_done": self.steps_done, "rng": self.rng.bit_generator.state, "params": self.net.params,
+        return {"steps_done": self.steps_done, "rng": self.rng.bit_generator.state,
+                "noise_rng": self.noise_rng.bit_generator.state, "params": self.net.params,
                 "head": self.net.head, "opts": [o.state_dict() for o in self.opts],
                 "head_opt": self.head_opt.state_dict(), **self.dni.state_dict(), "perm": self.perm, "pos": self.pos,
                 "epoch_tally": list(self._epoch_tally)}
@@ -271,6 +275,8 @@ class GIFExperiment(Experiment):
     def load_state_dict(self, st):
         self.steps_done = int(st["steps_done"])
         self.rng.bit_generator.state = st["rng"]
+        if "noise_rng" in st:
+            self.noise_rng.bit_generator.state = st["noise_rng"]
         self.net.params = [{k: np.array(v, np.float32) for k, v in p.items()} for p in st["params"]]
         self.net.head = {k: np.array(v, np.float32) for k, v in st["head"].items()}
         for o, s in zip(self.opts, st["opts"]):
