@@ -24,9 +24,10 @@ from .base import Experiment, Snapshot, config_field
 from .history import MetricHistory
 from .registry import register
 
-CELL_NAMES = ("rnn", "irnn", "lstm", "ugrnn", "intersection")
+CELL_NAMES = ("rnn", "irnn", "lstm", "ugrnn", "intersection", "conv-ugrnn")
+ROW_CELLS = ("conv-ugrnn",)           # cells that read each step as an image row: the row-digits task only
 GATES = {"lstm": (("input", 1), ("forget", 2), ("output", 3)), "ugrnn": (("update", 2),),
-         "intersection": (("depth gate", 5), ("state gate", 6))}
+         "intersection": (("depth gate", 5), ("state gate", 6)), "conv-ugrnn": (("update", 3),)}
 MEAN_MSE = {"adding": 1 / 6}          # what predicting the mean scores
 
 
@@ -71,7 +72,8 @@ class SequenceNet:
         self.cell = CELLS["elman" if name == "rnn" else name](hidden if self.proj else d_in, hidden)
         p = {f"cell.{k}": v for k, v in self.cell.init(np.random.default_rng(rng.integers(2**31))).items()}
         head = np.random.default_rng(rng.integers(2**31))
-        p["head.W"] = (head.standard_normal((hidden, n_out)) / np.sqrt(hidden)).astype(np.float32)
+        out = self.cell.d_hidden                       # the conv cell's state: channels x row width
+        p["head.W"] = (head.standard_normal((out, n_out)) / np.sqrt(out)).astype(np.float32)
         p["head.b"] = np.zeros(n_out, np.float32)
         if self.proj:
             p["proj.W"] = (head.standard_normal((d_in, hidden)) / np.sqrt(d_in)).astype(np.float32)
@@ -140,14 +142,18 @@ class RecurrentExperiment(Experiment):
             raise DataError(f"cells {unknown or '(none)'}: choose from {', '.join(CELL_NAMES)}")
         if c.task not in TASKS:
             raise DataError(f"task {c.task!r}: choose from {', '.join(TASKS)}")
+        # the cells that apply: a conv cell reads each step as an image row (row-digits)
+        self.cells = [k for k in c.cells if k not in ROW_CELLS or c.task == "row-digits"]
+        if not self.cells:
+            raise DataError(f"{', '.join(c.cells)} read each step as a row of an image: use the row-digits task")
         self.rng = np.random.default_rng([c.seed, 1])
         self._setup_task(data)
         init = np.random.default_rng([c.seed, 2])
         seeds = init.integers(2**31)                      # every cell draws from the same seed
         self.nets = {k: SequenceNet(k, self.d_in, c.hidden, self.n_out, np.random.default_rng(seeds))
-                     for k in c.cells}
-        self.opts = {k: Adam(lr=c.lr) for k in c.cells}
-        self.norm_ema = {k: None for k in c.cells}
+                     for k in self.cells}
+        self.opts = {k: Adam(lr=c.lr) for k in self.cells}
+        self.norm_ema = {k: None for k in self.cells}
         self.history = MetricHistory()
         self.test_scores = {}
         self.seconds = 0.0

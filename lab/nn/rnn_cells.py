@@ -9,12 +9,14 @@ Cells (x: (N, D), state: a tuple of (N, H) arrays; ``v = [x, h_prev]`` concatena
 - ``intersection`` (Collins et al. 2017): y_in = tanh(v Wy + by), h_in = tanh(v Wh + bh),
   gy = s(v Wgy + bgy), gh = s(v Wgh + bgh); the depth output y = gy x + (1 - gy) y_in (needs D = H),
   the state h = gh h_prev + (1 - gh) h_in.
+- ``conv-ugrnn``: the UGRNN with convolutions for products, over image rows (``ConvUGRNNCell``).
 The step output is h, except for the intersection cell, whose output is y.
 """
 
 import numpy as np
 
 from .activations import logistic
+from .recurrent import convugrnn_step_backward, convugrnn_step_forward, init_convugrnn
 
 
 def _glorot(rng, a, b, dtype):
@@ -156,8 +158,36 @@ class IntersectionCell(Cell):
         return dx, (dh_prev,), {"W": v.T @ dz, "b": dz.sum(axis=0)}
 
 
+class ConvUGRNNCell(Cell):
+    """The convolutional update-gate RNN (``lab.nn.recurrent``'s, as on the GIF tab) over a sequence
+    of image rows: each step's input (N, D) is a 1 x D image and the state C channels along the same
+    row, so ``d_hidden`` = C x D (C = d_hidden / D, rounded); k x k kernels with zero padding, which
+    on a one-pixel-high image is a 1-D convolution of width k along the row."""
+    name = "conv-ugrnn"
+
+    def __init__(self, d_in, d_hidden, kernel=3):
+        self.channels, self.kernel = max(1, round(d_hidden / d_in)), kernel
+        super().__init__(d_in, self.channels * d_in)
+
+    def init(self, rng, dtype=np.float32):
+        return init_convugrnn(1, self.channels, self.kernel, rng, dtype)
+
+    def forward(self, x, state, p):
+        n, d = x.shape
+        h, cache = convugrnn_step_forward(x.reshape(n, 1, 1, d), state[0].reshape(n, self.channels, 1, d),
+                                          p["Wx"], p["Wh"], p["b"])
+        h = h.reshape(n, -1)
+        return h, (h,), cache
+
+    def backward(self, dout, dstate, cache, p):
+        n = dout.shape[0]
+        dh = (dout + dstate[0]).reshape(n, self.channels, 1, self.d_in)
+        dx, dh_prev, dWx, dWh, db = convugrnn_step_backward(dh, cache)
+        return dx.reshape(n, -1), (dh_prev.reshape(n, -1),), {"Wx": dWx, "Wh": dWh, "b": db}
+
+
 CELLS = {"elman": ElmanCell, "irnn": lambda d, h: ElmanCell(d, h, relu=True), "lstm": LSTMCell,
-         "ugrnn": UGRNNCell, "intersection": IntersectionCell}
+         "ugrnn": UGRNNCell, "intersection": IntersectionCell, "conv-ugrnn": ConvUGRNNCell}
 
 
 def sequence_forward(cell, xs, p, state=None):

@@ -41,7 +41,8 @@ def plan(experiment, grid, seeds=1, preset=None, base=None, steps=None, root=Non
             over = {**fixed, **point}
             if hasattr(config, "seed") and "seed" not in point:
                 over["seed"] = seed0 + k
-            label = ", ".join(f"{f} {_text(v)}" for f, v in point.items()) + (f", seed {over['seed']}" if "seed" in over else "")
+            label = ", ".join([f"{f} {_text(v)}" for f, v in point.items()] +
+                              ([f"seed {over['seed']}"] if "seed" in over else []))   # no swept field: "seed 1"
             tasks.append({"index": len(tasks), "experiment": experiment, "preset": config.preset, "overrides": over,
                           "point": point,
                           "seed": over.get("seed"), "steps": steps, "root": str(root or runs_root()),

@@ -203,6 +203,17 @@ def test_builtin_default_reaches_95_percent():
     assert e.final_metrics()["test_accuracy"] >= 0.95
 
 
+def test_builtin_dni_reaches_90_percent():
+    """Issue 12's bar for DNI on the motion-only shapes (the "dni" preset: one synthetic gradient,
+    after frame 2 of 4; about 75 s here). Seeds 0-3 all reach 100 % (README)."""
+    e = GIFExperiment(GIFExperiment.preset_config("dni"))
+    while e.steps_done < e.total_steps:
+        e.step()
+    m = e.final_metrics()
+    assert m["mode"] == "dni" and m["test_accuracy"] >= 0.90
+    assert 0 < e.dni.cosines["sg_cosine"] <= 1       # the synthetic gradient points the true one's way
+
+
 def test_real_gifs(shared_data):
     s = load_gif_folder(shared_data / "gifs", 3, 32)
     assert s.classes == ["animals", "faces"] and len(s.clips) == 24 and not s.skipped
@@ -275,3 +286,18 @@ def test_dni_reports_the_cosine_with_the_true_gradient(gif_folder):
     m = snaps[-1].metrics
     assert {"sg_cosine", "sg_cosine/t1", "sg_cosine/t2"} <= set(m) and -1 <= m["sg_cosine"] <= 1
     assert "sg_cosine" not in snaps[0].metrics                    # computed every 10 steps, on the side
+
+
+def test_synthetic_gradients_never_outgrow_their_targets(gif_folder):
+    """A prediction longer than the running norm of the targets its predictor was shown is scaled
+    down to it (the direction kept); before any target, and below the bound, it passes unchanged."""
+    e = small(gif_folder, mode="dni", dni_k=1)
+    sg = e.dni
+    out = np.ones((2, 6, 4, 4), np.float32)
+    assert sg._bounded(out, 0) is out                                  # no target seen yet
+    sg.target_norm[0] = 2.0
+    scaled = sg._bounded(out, 0)
+    assert np.isclose(np.linalg.norm(scaled), 2.0) and np.allclose(scaled / scaled.flat[0], 1.0)
+    assert sg._bounded(out * 0.01, 0) is not None and np.allclose(sg._bounded(out * 0.01, 0), out * 0.01)
+    e.step()
+    assert np.all(np.isfinite(sg.target_norm)) and np.all(sg.target_norm > 0)   # learnt from the first step

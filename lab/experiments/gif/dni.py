@@ -88,6 +88,7 @@ class SyntheticGradients:
         self.models = [GradientModel(ch, n_classes, conditional, hidden, kernel, rng) for ch in layers]
         self.opt = Adam(lr=lr)
         self.cosines = None          # per boundary, the last cosine similarity with the true gradient
+        self.target_norm = np.full(len(layers), np.nan)  # per layer: running norm of the targets seen
 
     @property
     def boundaries(self):
@@ -131,8 +132,9 @@ class SyntheticGradients:
                     x_sg = m.inputs(hs[l], cs[l], y, t1 / T)
                     out, cache = m.forward(x_sg)
                     ch = net.layers[l]
-                    dh_end.append(out[:, :ch] / scale)
-                    dc_end.append(out[:, ch:] / scale)
+                    used = self._bounded(out, l)
+                    dh_end.append(used[:, :ch] / scale)
+                    dc_end.append(used[:, ch:] / scale)
                     made.append((out, cache))
                 preds[t1] = made
             grads, dh0, dc0 = chunk_backward(caches, dh_end, dc_end, t0, t1, L)
@@ -141,6 +143,9 @@ class SyntheticGradients:
             if pending is not None:                       # the previous boundary's target has arrived
                 for l, (out, cache) in enumerate(pending):
                     target = np.concatenate([dh0[l], dc0[l]], axis=1) * scale
+                    norm = float(np.linalg.norm(target))
+                    tn = self.target_norm
+                    tn[l] = norm if np.isnan(tn[l]) else 0.9 * tn[l] + 0.1 * norm
                     err = out - target
                     sg_loss.append(float(np.mean(err * err)))
                     g = self.models[l].backward(err * np.float32(2.0 / err.size), cache)
@@ -155,6 +160,17 @@ class SyntheticGradients:
             extra.update(self._cosines(net, y, caches, preds, scale))
         layers = [(np.stack(outs[l]), caches[l]) for l in range(L)]
         return scores, cost, layers, extra
+
+    def _bounded(self, out, l):
+        """The prediction a chunk backpropagates, never longer than the gradients its predictor has
+        been shown (a running norm of its targets): once the net fits, the true gradients shrink, and a
+        predictor that lags behind them would otherwise push the weights on its own, until the run
+        falls apart (seen: 100 % test accuracy, then back to chance). The predictor learns on ``out``."""
+        bound = self.target_norm[l]
+        norm = float(np.linalg.norm(out))
+        if np.isnan(bound) or norm <= bound or norm == 0.0:
+            return out
+        return out * np.float32(bound / norm)
 
     def _cosines(self, net, y, caches, preds, scale):
         """The true gradient at each boundary (full BPTT of this minibatch through the caches it
@@ -185,7 +201,8 @@ class SyntheticGradients:
         return o * tc
 
     def state_dict(self):
-        return {"sg_models": [m.params for m in self.models], "sg_opt": self.opt.state_dict()}
+        return {"sg_models": [m.params for m in self.models], "sg_opt": self.opt.state_dict(),
+                "sg_target_norm": self.target_norm.copy()}
 
     def load_state_dict(self, st):
         if "sg_models" not in st:          # a checkpoint of the earlier linear predictors: start afresh
@@ -193,3 +210,5 @@ class SyntheticGradients:
         for m, p in zip(self.models, st["sg_models"]):
             m.params = {k: np.array(v, np.float32) for k, v in p.items()}
         self.opt.load_state_dict(st["sg_opt"])
+        if "sg_target_norm" in st:
+            self.target_norm = np.array(st["sg_target_norm"], float)

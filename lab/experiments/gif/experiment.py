@@ -52,7 +52,7 @@ class GIFConfig:
     lr: float = config_field(5e-3, "Adam learning rate", label="Learning rate", min=1e-8, max=1.0, log=True)
     sg_lr: float = config_field(1e-3, "Adam learning rate of the synthetic-gradient models (DNI)",
                                 label="Synthetic-gradient LR", min=1e-8, max=1.0, log=True, applies={"mode": ("dni",)})
-    dni_k: int = config_field(1, "DNI: frames per chunk of truncated BPTT between synthetic gradients (1: a synthetic "
+    dni_k: int = config_field(2, "DNI: frames per chunk of truncated BPTT between synthetic gradients (1: a synthetic "
                                  "gradient after every frame)", label="DNI chunk k", min=1, max=64,
                               applies={"mode": ("dni",)})
     sg_conditional: bool = config_field(True, "DNI: the predictor also sees the label (conditional DNI)",
@@ -86,7 +86,7 @@ class GIFExperiment(Experiment):
     }
     preset_notes = {
         "default": "32x32, 4 frames, one ConvLSTM layer of 8 channels, global energy pooling, full BPTT, Adam 5e-3",
-        "dni": "the same network trained with decoupled synthetic gradients",
+        "dni": "the same network trained with decoupled synthetic gradients (chunks of 2 frames)",
         "conv-ugrnn": "the default with a convolutional update-gate RNN in place of the ConvLSTM",
         "seed": "the seed's set-up: 100x100, 3 frames, L2 cost (18 epochs)",
         "real-gifs": "colour 48x48, 6 frames, 6x6 mean pooling: for folders of real GIFs",

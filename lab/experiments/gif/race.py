@@ -35,10 +35,11 @@ class DNIRaceConfig:
                              log=True)
     sg_lr: float = config_field(1e-3, "Adam learning rate of the synthetic-gradient models", label="Synthetic-gradient LR",
                                 min=1e-8, max=1.0, log=True)
-    dni_k: int = config_field(1, "Frames per chunk of truncated BPTT between synthetic gradients", label="DNI chunk k",
+    dni_k: int = config_field(2, "Frames per chunk of truncated BPTT between synthetic gradients", label="DNI chunk k",
                               min=1, max=64)
-    noise: float = config_field(0.01, "Gradient noise eta of the noisy cases (variance eta / (1 + t)^0.55)",
-                                label="Noise eta", min=0.0, max=10.0)
+    noise: float = config_field(1e-6, "Gradient noise eta of the noisy cases (variance eta / (1 + t)^0.55; 1e-6: "
+                                      "a first sigma of 1e-3, about this network's gradients)", label="Noise eta",
+                                min=1e-12, max=10.0, log=True)
     batch_size: int = config_field(8, "GIFs per minibatch", label="Batch size", min=1, max=4096)
     epochs: int = config_field(20, "Passes over the training GIFs (each case)", label="Epochs", min=1, max=100_000)
     test_fraction: float = config_field(0.25, "Fraction of each class's GIFs held out for testing",

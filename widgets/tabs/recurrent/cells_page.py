@@ -44,7 +44,8 @@ forget gate f, which the net can hold near 1, not by a weight matrix and a squas
 <p><i>Try</i>: the <i>Length T</i> slider (10 → 200), <i>Show cell</i> for another heat map.</p>
 """
 
-LABELS = {"rnn": "RNN", "irnn": "IRNN", "lstm": "LSTM", "ugrnn": "UGRNN", "intersection": "intersection"}
+LABELS = {"rnn": "RNN", "irnn": "IRNN", "lstm": "LSTM", "ugrnn": "UGRNN", "intersection": "intersection",
+          "conv-ugrnn": "conv-UGRNN"}
 
 
 class RecurrentTab(ExperimentTab):
@@ -70,7 +71,7 @@ class RecurrentTab(ExperimentTab):
                    "gradient norm (log scale)")
         pi.setLogMode(y=True)
         pi.showGrid(x=True, y=True, alpha=0.25)
-        pi.addLegend(offset=(10, -10), labelTextColor="#222", colCount=2)
+        self.grad_legend = pi.addLegend(offset=(10, -10), labelTextColor="#222", colCount=2)
         self.grad_curves = {k: pi.plot([], [], name=LABELS[k], pen=pg.mkPen(PALETTE[i], width=2))
                             for i, k in enumerate(CELL_NAMES)}
         pi.getAxis("left").enableAutoSIPrefix(False)
@@ -106,8 +107,17 @@ class RecurrentTab(ExperimentTab):
     def clear_views(self):
         self.restart_curves((self.loss_plot, self.test_plot))
         exp = self.experiment
-        for c in self.grad_curves.values():
+        for k, c in self.grad_curves.items():
             c.setData([], [])
+            on = k in exp.nets                          # a cell the task has no use for (conv-UGRNN: rows only)
+            self.loss_plot.show_series(f"loss/{k}", on)
+            self.test_plot.show_series(f"test_loss/{k}", on)
+            c.setVisible(on)
+            listed = self.grad_legend.getLabel(c) is not None
+            if on and not listed:
+                self.grad_legend.addItem(c, LABELS[k])
+            elif listed and not on:
+                self.grad_legend.removeItem(c)
         for c in self.gate_curves:
             c.setData([], [])
         self.grad_range.reset()

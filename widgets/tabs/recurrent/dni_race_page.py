@@ -38,6 +38,7 @@ class DNIRaceTab(ExperimentTab):
         self.acc_plot = LiveCurves("Test accuracy (each epoch)", {f"test_accuracy/{c}": c for c in CASES},
                                    "fraction correct", markers=True)
         self.acc_plot.fix_y_range(0, 1)
+        self.acc_plot.legend.anchor((1, 1), (1, 1), offset=(-10, -10))   # accuracy rises top right: legend below
         dni_cases = [c for c, (mode, _) in CASES.items() if mode == "dni"]
         self.sg_plot = LiveCurves("Synthetic-gradient loss", {f"sg_loss/{c}": c for c in dni_cases},
                                   "mean squared error", log_y=True)
@@ -54,6 +55,8 @@ class DNIRaceTab(ExperimentTab):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["case", "test accuracy", "train accuracy", "test cost"])
         self.table.verticalHeader().setVisible(False)
+        rows = len(CASES) + 1                                  # the header and one row per case, all in sight
+        self.table.setFixedHeight(rows * self.table.verticalHeader().defaultSectionSize() + 8)
         self.summary = LiveText("–", lines=2)
         g.addWidget(self.cost_plot, 0, 0)
         g.addWidget(self.acc_plot, 0, 1)
@@ -61,9 +64,8 @@ class DNIRaceTab(ExperimentTab):
         g.addWidget(self.cos_plot, 1, 1)
         g.addWidget(self.table, 2, 0)
         g.addWidget(self.summary, 2, 1)
-        g.setRowStretch(0, 3)
-        g.setRowStretch(1, 3)
-        g.setRowStretch(2, 1)
+        g.setRowStretch(0, 1)
+        g.setRowStretch(1, 1)
 
     def clear_views(self):
         self.restart_curves((self.cost_plot, self.acc_plot, self.sg_plot, self.cos_plot))
