@@ -67,12 +67,14 @@ class GIFTab(ExperimentTab):
         ll.addWidget(self.gates_view, 1)
         self.cost_plot = LiveCurves("Cost", {"batch_cost": "batch", "train_cost": "train (epoch's batches)",
                                              "test_cost": "test (epoch)", "sg_loss": "synthetic-gradient loss"},
-                                    "cost (nats) / SG loss")
+                                    "cost (nats) / SG loss, log scale", log_y=True)  # SG loss spikes 1e3 x the cost
         self.cost_plot.curves["batch_cost"].setPen(pg.mkPen("#c7c7c7", width=1))
         self.cost_plot.curves["batch_cost"].setZValue(-1)
+        self.cost_plot.legend.anchor((1, 1), (1, 1), offset=(-10, -10))  # under the falling cost, not on it
         self.acc_plot = LiveCurves("Accuracy", {"train_accuracy": "train (epoch's batches)", "test_accuracy": "test"},
                                    "fraction correct")
         self.acc_plot.fix_y_range(0, 1)
+        self.acc_plot.legend.anchor((1, 1), (1, 1), offset=(-10, -10))   # accuracy rises top right: legend below
         self.cos_plot = LiveCurves("DNI: synthetic vs true gradient", {
             "sg_cosine": "mean", **{f"sg_cosine/t{t}": f"at frame {t}" for t in range(1, MAX_SHOWN_BOUNDARIES + 1)}},
             "cosine similarity", markers=True)
