@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QIcon, QPixmap
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSlider,
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSlider,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout)
 
 from lab.errors import DataError
@@ -63,7 +63,7 @@ class RunList(QGroupBox):
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.itemDoubleClicked.connect(self._on_double_click)
         lay.addWidget(self.tree)
-        row = QHBoxLayout()
+        grid = QGridLayout()  # two by two: one row of four was wider than the controls' column
         self.buttons = {}
         for name, tip, slot in (("Reopen", "Continue the selected run from its checkpoint", self._reopen),
                                 ("Delete", "Delete the selected runs from disk", lambda: self.delete_selected()),
@@ -73,9 +73,9 @@ class RunList(QGroupBox):
             b = QPushButton(name)
             b.setToolTip(tip)
             b.clicked.connect(slot)
-            row.addWidget(b)
+            grid.addWidget(b, len(self.buttons) // 2, len(self.buttons) % 2)
             self.buttons[name] = b
-        lay.addLayout(row)
+        lay.addLayout(grid)
         row = QHBoxLayout()
         self.smooth_label = QLabel("Smoothing 0.00")
         self.smooth = QSlider(Qt.Horizontal)

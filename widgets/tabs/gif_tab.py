@@ -70,7 +70,6 @@ class GIFTab(ExperimentTab):
                                     "cost (nats) / SG loss, log scale", log_y=True)  # SG loss spikes 1e3 x the cost
         self.cost_plot.curves["batch_cost"].setPen(pg.mkPen("#c7c7c7", width=1))
         self.cost_plot.curves["batch_cost"].setZValue(-1)
-        self.cost_plot.legend.anchor((1, 1), (1, 1), offset=(-10, -10))  # under the falling cost, not on it
         self.acc_plot = LiveCurves("Accuracy", {"train_accuracy": "train (epoch's batches)", "test_accuracy": "test"},
                                    "fraction correct")
         self.acc_plot.fix_y_range(0, 1)
