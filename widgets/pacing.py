@@ -1,31 +1,28 @@
 """A frame drawn in slices, so the GUI thread keeps answering while a heavy tab draws.
 
-A tab's ``draw`` may be a generator that yields after each view it has updated. The pacer runs its
-parts until a slice's budget is spent, then hands the event loop a turn: Qt paints the views that
-slice changed, the user's clicks and the timers run, and the next slice goes on. A frame that
-updates six plots is then six short turns of the event loop instead of one long one (Qt paints every
-dirty view of a window in one go, so a frame drawn at once is also painted at once).
+A tab's ``draw`` is a generator that yields after each view it has updated. The pacer runs one part,
+then hands the event loop a turn: Qt paints the view that part changed, the user's clicks and the
+timers run, and the next part goes on. A frame that updates six plots is then six short turns of the
+event loop instead of one long one (Qt paints every dirty view of a window in one go, so a frame
+drawn at once is also painted at once).
 
-``done(cost)`` is called when the last part has run, with the seconds the slices took (not the
-turns in between): the worker's throttle sends no new frame before it, so frames never pile up.
+``done(cost)`` is called when the last part has run, with the seconds the parts took (not the turns
+in between): the worker's throttle sends no new frame before it, so frames never pile up.
 """
 
 import time
 
 from PySide6.QtCore import QObject, QTimer
 
-BUDGET_S = 0.0  # 0: every part has a turn of its own (its views are painted before the next part runs)
-
 
 class DrawPacer(QObject):
-    def __init__(self, parent=None, budget=BUDGET_S):
+    def __init__(self, parent=None):
         super().__init__(parent)
-        self.budget = budget
         self._parts, self._done, self._cost = None, None, 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
-        self._timer.timeout.connect(self._slice)
+        self._timer.timeout.connect(self._next)
 
     @property
     def busy(self):
@@ -37,32 +34,29 @@ class DrawPacer(QObject):
         append rows that the new frame does not carry again."""
         self.finish()
         self._parts, self._done, self._cost = iter(parts if parts is not None else ()), done, 0.0
-        self._slice()
+        self._next()
 
     def finish(self):
         """Run whatever is left now: before the views are read (export), cleared or closed."""
         while self._parts is not None:
-            self._slice(float("inf"))
+            self._next(then_yield=False)
 
-    def _slice(self, budget=None):
+    def _next(self, then_yield=True):
+        """Run one part; the next one gets a turn of its own (``then_yield``) or follows at once."""
         if self._parts is None:
             return
-        budget = self.budget if budget is None else budget
         t0 = time.perf_counter()
         try:
-            while True:
-                try:
-                    next(self._parts)
-                except StopIteration:
-                    self._end(time.perf_counter() - t0)
-                    return
-                if time.perf_counter() - t0 >= budget:
-                    break
+            next(self._parts)
+        except StopIteration:
+            self._end(time.perf_counter() - t0)
+            return
         except BaseException:
             self._end(time.perf_counter() - t0)  # a failing draw still releases the worker's next frame
             raise
         self._cost += time.perf_counter() - t0
-        self._timer.start()
+        if then_yield:
+            self._timer.start()
 
     def _end(self, spent):
         done, cost = self._done, self._cost + spent

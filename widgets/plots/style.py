@@ -9,18 +9,21 @@ from PySide6.QtWidgets import QGraphicsItem
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)  # NumPy images display as they are
 
 
-def _opaque(pen, _cache={}):
-    """``pen`` with its translucent colour mixed over the white background once, here."""
+_OPAQUE_PENS = {}  # (rgba, width, style, cosmetic) -> the pen mixed over white, made once
+
+
+def _opaque(pen):
+    """``pen`` with its translucent colour mixed over the white background."""
     c = pen.color()
     if c.alpha() == 255:
         return pen
     key = (c.rgba(), pen.widthF(), pen.style().value, pen.isCosmetic())
-    if key not in _cache:
+    if key not in _OPAQUE_PENS:
         a = c.alphaF()
         mixed = QPen(pen)
         mixed.setColor(QColor(*(round(v * a + 255 * (1 - a)) for v in (c.red(), c.green(), c.blue()))))
-        _cache[key] = mixed
-    return _cache[key]
+        _OPAQUE_PENS[key] = mixed
+    return _OPAQUE_PENS[key]
 
 
 def _opaque_grid(generate):
