@@ -144,6 +144,8 @@ class RecurrentExperiment(Experiment):
             raise DataError(f"task {c.task!r}: choose from {', '.join(TASKS)}")
         # the cells that apply: a conv cell reads each step as an image row (row-digits)
         self.cells = [k for k in c.cells if k not in ROW_CELLS or c.task == "row-digits"]
+        self.left_out = {k: "row-digits only (it reads image rows)"
+                         for k in c.cells if k not in self.cells}       # said in the tab and the JSON
         if not self.cells:
             raise DataError(f"{', '.join(c.cells)} read each step as a row of an image: use the row-digits task")
         self.rng = np.random.default_rng([c.seed, 1])
@@ -275,6 +277,8 @@ class RecurrentExperiment(Experiment):
         runs = {k: {key: (acc if self.classify else loss), "grad_norm_ratio": self.grad_norm_ratio(k)}
                 for k, (loss, acc) in self.test_scores.items()}
         out = {"task": self.config.task, "length": self.config.length, "runs": runs, "seconds": self.seconds}
+        if self.left_out:
+            out["left_out"] = self.left_out
         if self.config.task in MEAN_MSE:
             out["mean_predictor_mse"] = MEAN_MSE[self.config.task]
         return out

@@ -93,6 +93,7 @@ def test_cli_contract(tmp_path, capsys):
                  "--set", "n_test=16", "--out", str(tmp_path)]) == 0
     final = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(final["runs"]) == set(CELL_NAMES) - {"conv-ugrnn"} and final["length"] == 5  # conv: rows only
+    assert "row-digits" in final["left_out"]["conv-ugrnn"]                                  # and says so
     assert all({"test_mse", "grad_norm_ratio"} <= set(r) for r in final["runs"].values())
     assert (tmp_path / "grad_norms.csv").exists() and (tmp_path / "curves.csv").exists()
 

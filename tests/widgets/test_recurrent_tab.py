@@ -14,6 +14,7 @@ def test_recurrent_tab_draws_and_switches_cells(qtbot, open_tab, tmp_path):
     tab.run_steps(4)
     qtbot.waitUntil(lambda: tab.session.state == "idle" and tab.last_frame_step == 4, timeout=60_000)
     assert not tab.grad_curves["conv-ugrnn"].isVisible()     # the adding problem has no image rows
+    assert "conv-UGRNN: row-digits only" in tab.summary.text()
     for k in [k for k in CELL_NAMES if k != "conv-ugrnn"]:
         x, y = tab.grad_curves[k].getData()
         assert list(x) == list(range(1, 9)) and np.all(np.isfinite(y))

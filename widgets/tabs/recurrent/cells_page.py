@@ -129,8 +129,9 @@ class RecurrentTab(ExperimentTab):
         if mean is not None:
             self.mean_line.setValue(np.log10(mean))
         self.hidden.set_matrix(np.zeros((exp.config.hidden, T)))
+        left_out = "".join(f" {LABELS[k]}: {why}." for k, why in exp.left_out.items())
         self.summary.set_html(f"{exp.source}; cells: {', '.join(LABELS[k] for k in exp.nets)}; "
-                              f"{exp.config.hidden} hidden units each.")
+                              f"{exp.config.hidden} hidden units each.{left_out}")
 
     def on_view_settings(self, names):
         """Show cell only chooses what is drawn: one forward of 64 test sequences."""
@@ -185,6 +186,7 @@ class RecurrentTab(ExperimentTab):
                 parts.append(f"<b>{LABELS[k]}</b> {what}, ‖∂L/∂h₁‖/‖∂L/∂h_T‖ = {ratio:.2g}")
             mean = MEAN_MSE.get(exp.config.task)
             tail = f" (predicting the mean: {mean:.3f})" if mean else ""
+            parts += [f"<i>{LABELS[k]}: {why}</i>" for k, why in exp.left_out.items()]
             self.summary.set_html(f"Step {frame.snapshot.step}, test{tail}:<br>" + "<br>".join(parts))
 
     def figures(self):
