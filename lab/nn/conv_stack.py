@@ -10,13 +10,17 @@ only those rows are zeroed afterwards: no pad, crop or NCHW transpose between la
 buffers are allocated once per input shape and reused every step.
 
 Per layer, the cheapest of three GEMM forms (all BLAS, no per-pixel loops):
-  * "cols": an im2col of k*k*C columns built by one strided copy, one GEMM forward and one for the
-    weight gradient (kept from forward to backward while training, within a memory budget);
+  * "cols" (narrow inputs, k*k*C <= IM2COL_MAX: the first layer): an im2col built by one strided
+    copy, one GEMM forward and one for the weight gradient (the columns kept in between);
   * "few_out" (F <= 4 output channels, the last layer): one GEMM of the whole buffer with every
     tap's kernel side by side, then k*k shifted column adds; its backward is one GEMM each way;
-  * "taps": k*k GEMMs accumulating in place (``matmul_into``) into the output, with no im2col (for
-    inference on whole images and where the columns would not fit the budget).
-The gradient into a layer's input is always k*k GEMMs accumulating into shifted slices.
+  * "taps" (the wide hidden layers): forward is k*k GEMMs accumulating in place (``matmul_into``)
+    into the output, no im2col; the weight gradient builds the im2col a cache-sized chunk of rows
+    at a time and accumulates one GEMM per chunk (``conv_cols_dw``). Measured on the CT tab's 24-
+    and W2's 32-channel layers against a whole im2col kept from forward: forward 1.6-1.7x faster,
+    backward the same, the step 17-20 % faster, and no columns held between the two.
+The gradient into a layer's input is always k*k GEMMs accumulating into shifted slices, and a
+bias gradient is one GEMV (a column sum over M rows was 7x slower).
 """
 
 import numpy as np
@@ -26,7 +30,20 @@ from .gemm import matmul_into
 
 IM2COL_MAX = 144            # columns this narrow are always worth building
 FEW_OUT = 4
-COLS_BUDGET = 1 << 30      # bytes of im2col columns kept for backward while training
+CHUNK_BYTES = 4 << 20      # columns of the weight gradient built at a time (measured best at 2-4 MB)
+MIN_CHUNK = 256
+
+
+def conv_cols_dw(buf, dpad, M, Wp, k, scratch, dw):
+    """dw (k*k*C, F) = im2col(buf)^T @ dpad, the columns built a cache-sized chunk of rows at a time
+    in ``scratch`` (flat) and each chunk's product accumulated in place: no whole im2col is written."""
+    width = k * k * buf.shape[1]
+    R = min(M, scratch.size // width)
+    for a in range(0, M, R):
+        e = min(M, a + R)
+        cols = im2col_rows(buf[a:], e - a, Wp, k, out=scratch[:(e - a) * width].reshape(e - a, width))
+        matmul_into(cols.T, dpad[a:e], dw, accumulate=a > 0)
+    return dw
 
 
 class _Shape:
@@ -70,13 +87,10 @@ class ConvStack:
         self._last = None
 
     # ---------------------------------------------------------------------------------- layout
-    def _modes(self, M, itemsize, train):
+    def _modes(self):
         kk = self.k ** 2
-        modes = ["few_out" if F <= FEW_OUT else "cols" if C * kk <= IM2COL_MAX else "wide"
-                 for C, F in zip(self.channels[:-1], self.channels[1:])]
-        wide = sum(M * kk * C * itemsize for C, m in zip(self.channels, modes) if m == "wide")
-        keep_cols = train and wide <= COLS_BUDGET
-        return [("cols" if keep_cols else "taps") if m == "wide" else m for m in modes]
+        return ["few_out" if F <= FEW_OUT else "cols" if C * kk <= IM2COL_MAX else "taps"
+                for C, F in zip(self.channels[:-1], self.channels[1:])]
 
     def _workspace(self, x):
         N, _, H, W = x.shape
@@ -87,11 +101,12 @@ class ConvStack:
                 self._ws.clear()
             s = _Shape(N, H, W, self.k)
             kk = self.k ** 2
-            ws = {"s": s, "modes": self._modes(s.M, x.itemsize, train=True),
+            ws = {"s": s, "modes": self._modes(), "ones": np.ones(s.M, x.dtype),
                   "bufs": [np.zeros((s.rows, c), x.dtype) for c in self.channels[:-1]],
                   "out": np.empty((s.M, self.channels[-1]), x.dtype),
                   "dpad": [np.zeros((s.M, c), x.dtype) for c in self.channels[1:]],
-                  "dbuf": [np.empty((s.rows, c), x.dtype) for c in self.channels[:-1]], "cols": {}, "dsh": {}}
+                  "dbuf": [np.empty((s.rows, c), x.dtype) for c in self.channels[:-1]], "cols": {}, "dsh": {},
+                  "scratch": np.empty(max(CHUNK_BYTES // x.itemsize, MIN_CHUNK * kk * max(self.channels)), x.dtype)}
             for i, mode in enumerate(ws["modes"]):
                 if mode == "cols":
                     ws["cols"][i] = np.empty((s.M, kk * self.channels[i]), x.dtype)
@@ -128,7 +143,7 @@ class ConvStack:
         s = _Shape(x.shape[0], x.shape[2], x.shape[3], self.k)
         buf = np.zeros((s.rows, self.channels[0]), x.dtype)
         s.to_rows(x, buf)
-        for i, mode in enumerate(self._modes(s.M, x.itemsize, train=False)):
+        for i, mode in enumerate(self._modes()):
             last = i == self.L - 1
             F = self.channels[i + 1]
             nxt = np.empty((s.M, F), x.dtype) if last else np.zeros((s.rows, F), x.dtype)
@@ -169,7 +184,7 @@ class ConvStack:
         for i in reversed(range(self.L)):
             mode = ws["modes"][i]
             W = params[f"W{i}"]
-            grads[f"b{i}"] = dpad.sum(axis=0)
+            grads[f"b{i}"] = ws["ones"] @ dpad
             dbuf = ws["dbuf"][i] if i > 0 or need_dx else None
             grads[f"W{i}"] = self._layer_backward(i, mode, bufs[i], W, dpad, dbuf, ws)
             if i > 0:
@@ -197,9 +212,7 @@ class ConvStack:
         if mode == "cols":
             dw = (ws["cols"][i].T @ dpad).reshape(k, k, C, F).transpose(3, 2, 0, 1)
         else:
-            dwk = np.empty((k * k, C, F), dpad.dtype)
-            for t, o in enumerate(s.taps):
-                np.matmul(buf[o:o + M].T, dpad, out=dwk[t])
+            dwk = conv_cols_dw(buf, dpad, M, s.Wp, k, ws["scratch"], np.empty((k * k * C, F), dpad.dtype))
             dw = dwk.reshape(k, k, C, F).transpose(3, 2, 0, 1)
         if dbuf is not None:
             dbuf[M:] = 0

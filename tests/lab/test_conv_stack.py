@@ -10,8 +10,8 @@ from lab.nn.gemm import matmul_into
 from lab.nn.gradcheck import eval_numerical_gradient_array, rel_error
 
 
-@pytest.mark.parametrize("channels,k", [([1, 3, 2, 1], 3),          # im2col, im2col, few-out
-                                        ([2, 20, 17, 6, 1], 3),     # im2col, taps, taps, few-out
+@pytest.mark.parametrize("channels,k", [([1, 3, 2, 1], 3),          # few-out at every layer
+                                        ([2, 20, 17, 6, 1], 3),     # im2col, taps, taps, few-out (taps: dW by chunks)
                                         ([1, 4, 1], 5)])            # a 5x5 kernel
 def test_stack_matches_the_layer_by_layer_network(channels, k):
     rng = np.random.default_rng(0)
@@ -73,7 +73,7 @@ def test_matmul_into_accumulates_in_place_into_a_slice():
         matmul_into(a.T, rng.standard_normal((40, 5)).astype(dtype), out)   # a transposed view
 
 
-def test_predict_and_the_no_columns_form_agree_with_training(monkeypatch):
+def test_predict_and_small_chunks_agree_with_training(monkeypatch):
     import lab.nn.conv_stack as cs
     rng = np.random.default_rng(4)
     channels = [1, 6, 20, 20, 1]
@@ -82,12 +82,13 @@ def test_predict_and_the_no_columns_form_agree_with_training(monkeypatch):
     dout = rng.standard_normal((2, 1, 9, 8))
     stack = ConvStack(channels)
     y = stack.forward(x, p)
-    _, g_cols = stack.backward(dout)
+    dx, g_one = stack.backward(dout, need_dx=True)             # the weight gradient's columns: one chunk
     np.testing.assert_allclose(stack.predict(x, p), y, rtol=1e-10, atol=1e-12)
-    monkeypatch.setattr(cs, "COLS_BUDGET", 0)           # too big to keep: k*k GEMMs each way instead
+    monkeypatch.setattr(cs, "CHUNK_BYTES", 1)                   # chunks of MIN_CHUNK rows, the last one short
+    monkeypatch.setattr(cs, "MIN_CHUNK", 37)
     other = ConvStack(channels)
     np.testing.assert_allclose(other.forward(x, p), y, rtol=1e-10, atol=1e-12)
-    _, g_taps = other.backward(dout)
-    assert "taps" in other._ws[next(iter(other._ws))]["modes"]
+    dx_chunks, g_chunks = other.backward(dout, need_dx=True)
+    np.testing.assert_allclose(dx_chunks, dx, rtol=1e-10, atol=1e-12)
     for key in p:
-        np.testing.assert_allclose(g_taps[key], g_cols[key], rtol=1e-9, atol=1e-12, err_msg=key)
+        np.testing.assert_allclose(g_chunks[key], g_one[key], rtol=1e-9, atol=1e-12, err_msg=key)
