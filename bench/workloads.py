@@ -33,6 +33,7 @@ from lab.nn.activations import ACTIVATIONS, logistic  # noqa: E402
 from lab.nn.dense import dense_backward, dense_forward  # noqa: E402
 from lab.nn.losses import bce_with_logits, softmax_cross_entropy  # noqa: E402
 from lab.nn.conv_stack import ConvStack  # noqa: E402
+from lab.nn.convlstm_rows import convlstm_rows_backward, convlstm_rows_forward  # noqa: E402
 from lab.nn.mlp import MLP  # noqa: E402
 from lab.optim import Adam  # noqa: E402
 
@@ -138,11 +139,15 @@ class W2:
 # ------------------------------------------------------------------------------------------ W3
 class W3:
     """ConvLSTM, 16 hidden channels, gates = one 3x3 conv over [x_t; h] (17 -> 64, order i, f, g, o);
-    head: global mean of h_3 -> Linear 16 -> 2 -> softmax cross-entropy; full BPTT."""
+    head: global mean of h_3 -> Linear 16 -> 2 -> softmax cross-entropy; full BPTT. The fast path is
+    the GIF tab's own ``convlstm_rows`` (its gate order i, f, o, g: the same kernels, rows permuted);
+    ``conv=(forward, backward)`` builds the cell step by step on those functions instead."""
+
+    ROWS = np.r_[0:32, 48:64, 32:48]          # W3's (i, f, g, o) rows in the layer's order (i, f, o, g)
 
     def __init__(self, dtype=np.float32, seed=0, conv=None):
         rng = np.random.default_rng(seed)
-        self.fwd, self.bwd = conv or (conv_mod.conv_forward, conv_mod.conv_backward)
+        self.fwd, self.bwd = conv or (None, None)
         self.params = {"Wg": np.zeros((64, 17, 3, 3), dtype), "bg": np.zeros(64, dtype),
                        "Wh": np.zeros((16, 2), dtype), "bh": np.zeros(2, dtype)}
         fan = 17 * 9
@@ -154,7 +159,32 @@ class W3:
         self.y = np.array([0, 1, 0, 1])
         self.opt = Adam(lr=1e-3)
 
+    def head(self, h):
+        """h_3 -> loss, dh_3, head grads"""
+        p = self.params
+        H, Wd = h.shape[2:]
+        feat = h.mean(axis=(2, 3))
+        scores, dcache = dense_forward(feat, p["Wh"], p["bh"])
+        loss, ds = softmax_cross_entropy(scores, self.y)
+        dfeat, dWh, dbh = dense_backward(ds, dcache)
+        return loss, np.broadcast_to(dfeat[:, :, None, None] / (H * Wd), h.shape), dWh, dbh
+
     def loss_and_grads(self):
+        if self.fwd is not None:
+            return self.loss_and_grads_steps()
+        p, r = self.params, self.ROWS
+        xs = self.x.transpose(1, 0, 2, 3, 4)                              # (T, B, 1, H, W)
+        cell = {"Wx": p["Wg"][r, :1], "Wh": p["Wg"][r, 1:], "b": p["bg"][r]}
+        hs, cache = convlstm_rows_forward(xs, cell, 16)
+        loss, dh, dWh, dbh = self.head(hs[-1])
+        dhs = np.zeros_like(hs)
+        dhs[-1] = dh
+        _, g = convlstm_rows_backward(dhs, cache, need_dx=False)
+        dWg, dbg = np.empty_like(p["Wg"]), np.empty_like(p["bg"])
+        dWg[r], dbg[r] = np.concatenate([g["Wx"], g["Wh"]], axis=1), g["b"]
+        return float(loss), {"Wg": dWg, "bg": dbg, "Wh": dWh, "bh": dbh}
+
+    def loss_and_grads_steps(self):
         p = self.params
         B, T, _, H, Wd = self.x.shape
         h = np.zeros((B, 16, H, Wd), self.x.dtype)
@@ -168,11 +198,8 @@ class W3:
             tc = np.tanh(c)
             h = o * tc
             steps.append((cc, i, f, g, o, c_prev, tc))
-        feat = h.mean(axis=(2, 3))
-        scores, dcache = dense_forward(feat, p["Wh"], p["bh"])
-        loss, ds = softmax_cross_entropy(scores, self.y)
-        dfeat, dWh, dbh = dense_backward(ds, dcache)
-        dh = np.broadcast_to(dfeat[:, :, None, None] / (H * Wd), h.shape).copy()
+        loss, dh, dWh, dbh = self.head(h)
+        dh = dh.copy()
         dc = np.zeros_like(h)
         dWg, dbg = np.zeros_like(p["Wg"]), np.zeros_like(p["bg"])
         for t in reversed(range(T)):

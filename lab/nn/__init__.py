@@ -24,3 +24,7 @@ The contract (CS231n's layer pairs, micrograd's plainness), which every new laye
 - Training runs in float32; every backward pass has a float64 gradient check in ``tests/lab``
   (``gradcheck.eval_numerical_gradient_array`` + ``rel_error``).
 """
+
+from .memory import keep_freed_memory  # noqa: E402
+
+FREED_MEMORY_KEPT = keep_freed_memory()   # the engine's temporaries reused, not re-mapped every step (memory)

@@ -3,7 +3,7 @@ in one padded channels-last layout from the first layer to the last: the fast pa
 denoiser (DnCNN-style residual nets). Params W0, b0, ..., W{L-1}, b{L-1} as ``lab.nn.cnn``.
 
 Every activation lives in a buffer of rows n*Hp*Wp + i*Wp + j (padded grid, channels last) plus a
-zero tail, exactly as ``lab.nn.conv`` lays out one input. Output row m of a layer is the padded row
+zero tail, exactly as ``lab.nn.rows`` lays out one input. Output row m of a layer is the padded row
 m + (p*Wp + p) of the next layer's input, and the rows a layer computes for padding positions fall
 exactly on the next buffer's padding, so a layer writes its GEMMs straight into the next buffer and
 only those rows are zeroed afterwards: no pad, crop or NCHW transpose between layers, and the
@@ -25,56 +25,11 @@ bias gradient is one GEMV (a column sum over M rows was 7x slower).
 
 import numpy as np
 
-from .conv import im2col_rows
 from .gemm import matmul_into
+from .rows import RowGrid, conv_cols_dw, conv_taps_backward_input, scratch_for
 
 IM2COL_MAX = 144            # columns this narrow are always worth building
 FEW_OUT = 4
-CHUNK_BYTES = 4 << 20      # columns of the weight gradient built at a time (measured best at 2-4 MB)
-MIN_CHUNK = 256
-
-
-def conv_cols_dw(buf, dpad, M, Wp, k, scratch, dw):
-    """dw (k*k*C, F) = im2col(buf)^T @ dpad, the columns built a cache-sized chunk of rows at a time
-    in ``scratch`` (flat) and each chunk's product accumulated in place: no whole im2col is written."""
-    width = k * k * buf.shape[1]
-    R = min(M, scratch.size // width)
-    for a in range(0, M, R):
-        e = min(M, a + R)
-        cols = im2col_rows(buf[a:], e - a, Wp, k, out=scratch[:(e - a) * width].reshape(e - a, width))
-        matmul_into(cols.T, dpad[a:e], dw, accumulate=a > 0)
-    return dw
-
-
-class _Shape:
-    def __init__(self, N, H, W, k):
-        self.N, self.H, self.W, self.k = N, H, W, k
-        self.p = p = k // 2
-        self.Hp, self.Wp = H + 2 * p, W + 2 * p
-        self.M = N * self.Hp * self.Wp
-        self.off = p * self.Wp + p
-        self.rows = self.M + 2 * self.off
-        self.taps = [dy * self.Wp + dx for dy in range(k) for dx in range(k)]
-        grid = np.zeros((N, self.Hp, self.Wp), bool)
-        grid[:, H:, :] = True
-        grid[:, :, W:] = True
-        self.junk = np.flatnonzero(grid.ravel())         # output rows that land on padding
-
-    def to_rows(self, x, out):
-        """x: (N, C, H, W) -> its pixels written into out (rows, C) at padded positions."""
-        N, H, W = self.N, self.H, self.W
-        out[self.off:self.off + self.M].reshape(N, self.Hp, self.Wp, -1)[:, :H, :W] = x.transpose(0, 2, 3, 1)
-
-    def from_rows(self, rows):
-        """rows (M, C) of the output grid -> (N, C, H, W)."""
-        grid = rows.reshape(self.N, self.Hp, self.Wp, -1)[:, :self.H, :self.W]
-        return np.ascontiguousarray(grid.transpose(0, 3, 1, 2))
-
-    def im2col(self, buf, cols):
-        """cols[m] = the k*k taps of output row m side by side (``lab.nn.conv.im2col_rows``)."""
-        return im2col_rows(buf, self.M, self.Wp, self.k, out=cols)
-
-
 class ConvStack:
     """channels = [C_in, C1, ..., C_out]; forward keeps what backward needs until the next forward."""
 
@@ -99,14 +54,14 @@ class ConvStack:
         if ws is None:
             if len(self._ws) >= 3:
                 self._ws.clear()
-            s = _Shape(N, H, W, self.k)
+            s = RowGrid(N, H, W, self.k)
             kk = self.k ** 2
             ws = {"s": s, "modes": self._modes(), "ones": np.ones(s.M, x.dtype),
                   "bufs": [np.zeros((s.rows, c), x.dtype) for c in self.channels[:-1]],
                   "out": np.empty((s.M, self.channels[-1]), x.dtype),
                   "dpad": [np.zeros((s.M, c), x.dtype) for c in self.channels[1:]],
                   "dbuf": [np.empty((s.rows, c), x.dtype) for c in self.channels[:-1]], "cols": {}, "dsh": {},
-                  "scratch": np.empty(max(CHUNK_BYTES // x.itemsize, MIN_CHUNK * kk * max(self.channels)), x.dtype)}
+                  "scratch": scratch_for(kk * max(self.channels), x.dtype)}
             for i, mode in enumerate(ws["modes"]):
                 if mode == "cols":
                     ws["cols"][i] = np.empty((s.M, kk * self.channels[i]), x.dtype)
@@ -140,7 +95,7 @@ class ConvStack:
     def predict(self, x, params):
         """The same output as ``forward`` with nothing kept and no im2col of wide layers: for whole
         images (inference), in two live activation buffers at a time."""
-        s = _Shape(x.shape[0], x.shape[2], x.shape[3], self.k)
+        s = RowGrid(x.shape[0], x.shape[2], x.shape[3], self.k)
         buf = np.zeros((s.rows, self.channels[0]), x.dtype)
         s.to_rows(x, buf)
         for i, mode in enumerate(self._modes()):
@@ -215,7 +170,5 @@ class ConvStack:
             dwk = conv_cols_dw(buf, dpad, M, s.Wp, k, ws["scratch"], np.empty((k * k * C, F), dpad.dtype))
             dw = dwk.reshape(k, k, C, F).transpose(3, 2, 0, 1)
         if dbuf is not None:
-            dbuf[M:] = 0
-            for t, o in enumerate(s.taps):                 # o = 0 first: it initialises rows [0, M)
-                matmul_into(dpad, wk[t].T, dbuf[o:o + M], accumulate=t > 0)
+            conv_taps_backward_input(dpad, wk, dbuf, s)
         return np.ascontiguousarray(dw)

@@ -8,13 +8,16 @@ previous hidden state.
 
 ``convlstm_step_forward/backward`` is one time step (what decoupled training updates on its
 own); ``convlstm_forward/backward`` run a whole sequence, backward walking time in reverse and
-carrying dh_next, dc_next (backpropagation through time), accumulating dWx, dWh, db with +=.
+carrying dh_next, dc_next (backpropagation through time), accumulating dWx, dWh, db with +=. They
+are the reference; ``convlstm_rows`` computes the same sequence in the padded row layout, about
+1.5x faster, and is what the models (``CONV_CELLS``) run.
 """
 
 import numpy as np
 
 from .activations import logistic
 from .conv import conv_backward, conv_forward
+from .convlstm_rows import SeqCache, convlstm_rows_backward, convlstm_rows_forward
 
 
 def convlstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
@@ -150,10 +153,13 @@ def convugrnn_backward(dhs, caches, need_dx=True):
     return (np.stack(dxs[::-1]) if need_dx else None), grads
 
 
-CONV_CELLS = {"convlstm": (init_convlstm, convlstm_forward, convlstm_backward),
+CONV_CELLS = {"convlstm": (init_convlstm, convlstm_rows_forward, convlstm_rows_backward),   # the fast path
               "conv-ugrnn": (init_convugrnn, convugrnn_forward, convugrnn_backward)}
 
 
 def last_gates(cell, caches):
-    """The gates of the last time step, each (N, Ch, H, W): (i, f, o) of a ConvLSTM, (u,) of a UGRNN."""
+    """The gates of the last time step, each (N, Ch, H, W): (i, f, o) of a ConvLSTM, (u,) of a UGRNN.
+    ``caches``: a sequence's (``convlstm_rows.SeqCache``) or a list of per-step caches."""
+    if isinstance(caches, SeqCache):
+        return caches.gates_last()
     return tuple(caches[-1][2:5]) if cell == "convlstm" else (caches[-1][3],)

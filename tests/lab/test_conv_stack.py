@@ -74,7 +74,7 @@ def test_matmul_into_accumulates_in_place_into_a_slice():
 
 
 def test_predict_and_small_chunks_agree_with_training(monkeypatch):
-    import lab.nn.conv_stack as cs
+    import lab.nn.rows as cs
     rng = np.random.default_rng(4)
     channels = [1, 6, 20, 20, 1]
     p = init_cnn(channels, rng=rng, dtype=np.float64)

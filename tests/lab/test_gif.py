@@ -256,6 +256,7 @@ def test_chunked_bptt_equals_full_bptt():
     """Backprop over chunks [0, 1), [1, 3) carrying (dh, dc) gives the full BPTT's gradients."""
     from lab.experiments.gif.dni import chunk_backward
     from lab.nn.convlstm_classifier import ConvLSTMClassifier
+    from lab.nn.recurrent import convlstm_forward
     rng = np.random.default_rng(1)
     net = ConvLSTMClassifier(1, [3, 2], 3, 8, 8, 2, rng=rng)
     xs = rng.standard_normal((3, 2, 1, 8, 8)).astype(np.float32)
@@ -263,7 +264,10 @@ def test_chunked_bptt_equals_full_bptt():
     _, dscores = net.cost(scores, np.array([0, 1]))
     _, (full, _) = net.backward(dscores, (hc, layers))
     dh_top, _ = net.head_backward(dscores, hc)
-    caches = [c for _, c in layers]
+    caches, inp = [], xs                                   # per-step caches, as DNI's own forward keeps them
+    for p, ch in zip(net.params, net.layers):
+        inp, c = convlstm_forward(inp, p, ch)
+        caches.append(c)
     dh = [np.zeros((2, 3, 8, 8), np.float32), dh_top]
     dc = [np.zeros_like(d) for d in dh]
     g2, dh, dc = chunk_backward(caches, dh, dc, 1, 3, 2)
