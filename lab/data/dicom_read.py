@@ -136,8 +136,8 @@ def decode(ds, path, g):
         plugins = [p for p in SAFE_PLUGINS if p in decoder.available_plugins]
     for plugin in plugins:
         try:
-            with quiet():
-                arr = pixel_array(ds, decoding_plugin=plugin)
+            with quiet():                # native data: a read-only view on the bytes just read, not a copy
+                arr = pixel_array(ds, decoding_plugin=plugin, **({} if plugin else {"view_only": True}))
             break
         except MemoryError:
             raise Refused("not enough memory to decode") from None
