@@ -38,6 +38,13 @@ def test_race_runs_with_a_chosen_subset(qtbot, open_tab, tmp_path):
                     timeout=20_000)
     names = {p.name for p in exported(tab, str(tmp_path))}
     assert {"race.csv", "test-accuracy.png", "test-accuracy.csv", "config.json"} <= names
+    win.show_tab("gif")                                   # a hidden surface does not animate...
+    tab.surface_box.setCurrentText("beale")
+    qtbot.waitUntil(lambda: tab._shown == 0, timeout=20_000)   # the new paths arrived
+    qtbot.wait(300)
+    assert not tab._reveal.isActive() and tab._shown == 0
+    win.show_tab("optimizers")                            # ...until it is looked at
+    qtbot.waitUntil(lambda: drawn("adam") == 301, timeout=20_000)
 
 
 def test_regularization_page_draws_fits_and_weights(qtbot, open_tab):

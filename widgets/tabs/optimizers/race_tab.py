@@ -4,7 +4,7 @@ with their trajectories drawn over the contours."""
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QTableWidget,
                                QVBoxLayout, QWidget)
 
@@ -111,6 +111,7 @@ class RaceTab(ExperimentTab):
         self._reveal.setInterval(30)
         self._reveal.timeout.connect(self._reveal_more)
         self._traj, self._shown = {}, 0
+        self.surface_plot.installEventFilter(self)          # a hidden surface waits; it animates when shown
         self.surface_box.currentTextChanged.connect(self._on_surface)
         self.lr_slider.valueChanged.connect(lambda _v: self._compute_surface())
         self.surface_steps.valueChanged.connect(lambda _v: self._compute_surface())
@@ -154,8 +155,18 @@ class RaceTab(ExperimentTab):
         self._traj, self._shown = traj, 0
         self._reveal.start()
 
+    def eventFilter(self, obj, event):
+        if obj is self.__dict__.get("surface_plot") and event.type() == QEvent.Show and self._traj:
+            if self._shown < len(next(iter(self._traj.values()))):
+                self._reveal.start()
+        return super().eventFilter(obj, event)
+
     def _reveal_more(self):
-        """Draw the paths growing, a few dozen steps per tick: the optimizers move live."""
+        """Draw the paths growing, a few dozen steps per tick: the optimizers move live. Only while the
+        surface is on screen: a hidden tab's animation took the GUI thread from the tab in use."""
+        if not self.surface_plot.isVisible():
+            self._reveal.stop()                             # resumed by the show event
+            return
         n = len(next(iter(self._traj.values())))
         self._shown = min(n, self._shown + max(1, n // 60))
         for run, path in self._traj.items():
