@@ -7,7 +7,8 @@ columns (padding rows zeroed). The gates are one im2col GEMM per step, computed 
 that each gate is one contiguous (Ch, M) block (i, f, o, g) and every gate product is a fast
 elementwise pass: no concatenation, pad, crop or NCHW transpose inside the loop. Backward walks
 time in reverse (BPTT): dW from the columns kept by forward (one GEMM per step, accumulated in
-place), db by one GEMV, the gradient into h_{t-1} by k*k accumulating GEMMs into shifted slices.
+place), db by one GEMV, the gradient into [x_t; h_{t-1}] by one GEMM of every tap's share and k*k row-block adds (col2im, channel-major:
+a third faster than k*k thin GEMMs here).
 Same maths and parameters as ``recurrent.convlstm_forward/backward``, which the tests hold it to.
 """
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from .conv import inference_active
 from .gemm import matmul_into
-from .rows import RowGrid, conv_cols_chunked, conv_cols_dw, conv_taps_backward_input, scratch_for
+from .rows import RowGrid, conv_cols_chunked, conv_cols_dw, scratch_for
 
 
 class SeqCache:
@@ -74,14 +75,12 @@ def convlstm_rows_forward(xs, p, c_hidden):
     tc = np.empty((T, Ch, M), dt)
     hs = np.empty((T, N, Ch, H, W), dt)
     h = np.empty((Ch, M), dt)
-    zrows = None if keep else np.empty((M, 4 * Ch), dt)
     for t in range(T):
         z = acts[t]
         if keep:
             matmul_into(kern_t, g.im2col(bufs[t], cols[t]).T, z)
         else:
-            conv_cols_chunked(bufs[t], kern, zrows, g, scratch)
-            z[...] = zrows.T
+            conv_cols_chunked(bufs[t], kern_t, z, g, scratch, transposed=True)
         z += p["b"][:, None]
         _sigmoid_(z[:3 * Ch])
         np.tanh(z[3 * Ch:], out=z[3 * Ch:])
@@ -110,8 +109,11 @@ def convlstm_rows_backward(dhs, cache, need_dx=True):
     db = np.zeros(4 * Ch, dt)
     ones = np.ones(M, dt)
     dz = np.empty((4 * Ch, M), dt)
-    wk_in = cache.wk if need_dx else np.ascontiguousarray(cache.wk[:, Cin:])   # rows of h only
-    dbuf = np.empty((g.rows, wk_in.shape[1]), dt)
+    first = 0 if need_dx else Cin                          # the input channels a gradient is needed for
+    Cg = C - first
+    w_in = np.ascontiguousarray(cache.wk[:, first:].reshape(kk * Cg, 4 * Ch))   # row t*Cg + c: tap t, channel c
+    dcols = np.empty((kk * Cg, M), dt)
+    dgrid = np.empty((Cg, g.rows), dt)                      # the input gradient, channel-major padded rows
     dxs = np.empty((T, g.N, Cin, g.H, g.W), dt) if need_dx else None
     dh_next, dc = None, np.zeros((Ch, M), dt)
     scratch = None if cache.cols is not None else scratch_for(kk * C, dt)
@@ -130,11 +132,14 @@ def convlstm_rows_backward(dhs, cache, need_dx=True):
             matmul_into(cache.cols[t].T, dz.T, dW, accumulate=t < T - 1)
         else:
             conv_cols_dw(cache.bufs[t], dz.T, M, g.Wp, k, scratch, dW, accumulate=t < T - 1)
-        if t > 0 or need_dx:
-            conv_taps_backward_input(dz.T, wk_in, dbuf, g)  # backprop into x_t and h_{t-1} at once
-            dh_next = dbuf[off:off + M, -Ch:].T * cache.valid
+        if t > 0 or need_dx:                                # backprop into x_t and h_{t-1} at once:
+            matmul_into(w_in, dz, dcols)                    # every tap's share of every input pixel (one GEMM),
+            dgrid[...] = 0
+            for j, o in enumerate(g.taps):                  # added back where it came from (k*k row-block adds)
+                dgrid[:, o:o + M] += dcols[j * Cg:(j + 1) * Cg]
+            dh_next = dgrid[-Ch:, off:off + M] * cache.valid
             if need_dx:
-                dxs[t] = g.from_rows(dbuf[off:off + M, :Cin])
+                dxs[t] = _to_nchw(g, dgrid[:Cin, off:off + M])
     Wall = dW.reshape(k, k, C, 4 * Ch).transpose(3, 2, 0, 1)
     grads = {"Wx": np.ascontiguousarray(Wall[:, :Cin]), "Wh": np.ascontiguousarray(Wall[:, Cin:]), "b": db}
     return dxs, grads

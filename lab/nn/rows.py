@@ -58,15 +58,19 @@ def scratch_for(widest, dtype):
     return np.empty(max(CHUNK_BYTES // np.dtype(dtype).itemsize, MIN_CHUNK * widest), dtype)
 
 
-def conv_cols_chunked(buf, kern, out, grid, scratch):
+def conv_cols_chunked(buf, kern, out, grid, scratch, transposed=False):
     """out (M, F) = im2col(buf) @ kern, the columns built a cache-sized chunk of rows at a time in
-    ``scratch`` (flat): for inference, where nothing is kept for a weight gradient."""
-    M, width = grid.M, kern.shape[0]
+    ``scratch`` (flat): for inference, where nothing is kept for a weight gradient. ``transposed``:
+    kern is (F, width) and out (F, M), each chunk's product written straight into its columns."""
+    M, width = grid.M, kern.shape[1] if transposed else kern.shape[0]
     R = min(M, scratch.size // width)
     for a in range(0, M, R):
         e = min(M, a + R)
         cols = im2col_rows(buf[a:], e - a, grid.Wp, grid.k, out=scratch[:(e - a) * width].reshape(e - a, width))
-        matmul_into(cols, kern, out[a:e])
+        if transposed:
+            matmul_into(kern, cols.T, out[:, a:e])
+        else:
+            matmul_into(cols, kern, out[a:e])
     return out
 
 

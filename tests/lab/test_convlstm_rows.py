@@ -4,6 +4,7 @@ sequence and against numerical gradients through time, in float64."""
 import numpy as np
 import pytest
 
+from lab.nn import rows
 from lab.nn.conv import inference
 from lab.nn.convlstm_rows import convlstm_rows_backward, convlstm_rows_forward
 from lab.nn.gradcheck import eval_numerical_gradient_array, rel_error
@@ -17,7 +18,7 @@ def params(rng, cin, ch, k):
 
 
 @pytest.mark.parametrize("T,N,cin,ch,H,W,k", [(3, 2, 2, 3, 5, 4, 3), (4, 3, 1, 8, 7, 6, 5), (1, 1, 3, 2, 3, 3, 1)])
-def test_rows_match_the_reference_sequence(T, N, cin, ch, H, W, k):
+def test_rows_match_the_reference_sequence(T, N, cin, ch, H, W, k, monkeypatch):
     rng = np.random.default_rng(0)
     p = params(rng, cin, ch, k)
     xs, dhs = rng.standard_normal((T, N, cin, H, W)), rng.standard_normal((T, N, ch, H, W))
@@ -34,6 +35,9 @@ def test_rows_match_the_reference_sequence(T, N, cin, ch, H, W, k):
     for a, b in zip(last_gates("convlstm", cache), last_gates("convlstm", caches)):
         np.testing.assert_array_equal(a, b)
     with inference():                                   # columns a chunk at a time, nothing kept
+        np.testing.assert_allclose(convlstm_rows_forward(xs, p, ch)[0], hs_ref, rtol=1e-12, atol=1e-13)
+        monkeypatch.setattr(rows, "CHUNK_BYTES", 1)     # chunks of 7 rows, the last one short
+        monkeypatch.setattr(rows, "MIN_CHUNK", 7)
         np.testing.assert_allclose(convlstm_rows_forward(xs, p, ch)[0], hs_ref, rtol=1e-12, atol=1e-13)
 
 
