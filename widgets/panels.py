@@ -8,6 +8,21 @@ from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPu
                                QToolButton, QVBoxLayout, QWidget)
 
 
+
+class ProgressBar(QProgressBar):
+    """A QProgressBar whose new value is painted with the next frame, like every other widget.
+    ``QProgressBar.setValue`` repaints at once, and a synchronous repaint in a busy window paints
+    everything dirty with it: 35-73 ms were measured for one progress tick while a folder loaded."""
+
+    def set_value(self, value, text=None):
+        self.setUpdatesEnabled(False)           # repaint() does nothing; re-enabling schedules update()
+        try:
+            self.setValue(value)
+            if text is not None:
+                self.setFormat(text)
+        finally:
+            self.setUpdatesEnabled(True)
+
 class MessageBar(QWidget):
     """A non-modal banner for errors and notices (a modal box would block a running app)."""
 
@@ -59,7 +74,7 @@ class LoadBar(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(6, 2, 6, 2)
         self.label = QLabel()
-        self.bar = QProgressBar()
+        self.bar = ProgressBar()
         self.bar.setMaximumWidth(260)
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Stop reading; the run you had is kept")
@@ -81,7 +96,7 @@ class LoadBar(QWidget):
             self.label.setText(f"{what[:1].upper()}{what[1:]}… {done} of {total}" if total else what + "…")
         if total:
             self.bar.setRange(0, total)
-            self.bar.setValue(done)
+            self.bar.set_value(done)
 
 
 def format_duration(s):
@@ -97,7 +112,7 @@ class ProgressPanel(QWidget):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.bar = QProgressBar()
+        self.bar = ProgressBar()
         self.bar.setTextVisible(True)
         self.bar.setToolTip("Steps done of the steps this run plans")
         self.label = QLabel("not started")
@@ -120,8 +135,7 @@ class ProgressPanel(QWidget):
             self._marks = [(t, s) for t, s in self._marks if now - t < 3.0] or [(now, step)]
         else:
             self._marks = []
-        self.bar.setValue(min(step, self.total))
-        self.bar.setFormat(f"{step} / {self.total}")
+        self.bar.set_value(min(step, self.total), f"{step} / {self.total}")
         rate = 0.0
         if len(self._marks) >= 2:
             (t0, s0), (t1, s1) = self._marks[0], self._marks[-1]

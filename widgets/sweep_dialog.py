@@ -11,7 +11,7 @@ import threading
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -20,6 +20,7 @@ from lab.experiments.base import config_to_dict, field_type
 from lab.runs import sweep
 from lab.runs.settings import parse_grid
 
+from .panels import ProgressBar
 from .plots.images import HeatmapPanel
 from .plots.style import PALETTE, style
 
@@ -230,7 +231,7 @@ class SweepDialog(QDialog):
         self.bars = []
         for i, t in enumerate(self.tasks):
             self.table.setItem(i, 0, QTableWidgetItem(t["name"]))
-            bar = QProgressBar()
+            bar = ProgressBar()
             bar.setRange(0, 1)
             bar.setValue(0)
             self.table.setCellWidget(i, 1, bar)
@@ -242,7 +243,7 @@ class SweepDialog(QDialog):
     def _on_progress(self, index, step, target):
         if 0 <= index < len(self.bars):
             self.bars[index].setRange(0, max(1, target))
-            self.bars[index].setValue(step)
+            self.bars[index].set_value(step)
             if self.table.item(index, 2).text() == "queued":
                 self.table.item(index, 2).setText("running")
 
@@ -253,7 +254,7 @@ class SweepDialog(QDialog):
         text = f"{r['metric']} {r['value']:.4g}" if r["value"] is not None else (r["error"] or "")
         self.table.item(i, 3).setText(text)
         if r["status"] == "finished":
-            self.bars[i].setValue(self.bars[i].maximum())
+            self.bars[i].set_value(self.bars[i].maximum())
         self.run_finished.emit()
         self._draw_summary()
 

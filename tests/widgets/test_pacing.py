@@ -46,3 +46,30 @@ def test_a_failing_part_still_calls_done(qtbot):
     with pytest.raises(ValueError):
         pacer.finish()
     assert log == [0] and len(done) == 2 and not pacer.busy
+
+
+def test_a_progress_tick_is_painted_with_the_next_frame_not_at_once(qtbot):
+    from PySide6.QtCore import QEvent, QObject
+
+    from widgets.panels import ProgressBar
+
+    class Paints(QObject):
+        n = 0
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Paint:
+                Paints.n += 1
+            return False
+
+    bar = ProgressBar()
+    qtbot.addWidget(bar)
+    bar.setRange(0, 100)
+    bar.show()
+    qtbot.waitExposed(bar)
+    counter = Paints()
+    bar.installEventFilter(counter)
+    qtbot.wait(50)
+    before = Paints.n
+    bar.set_value(50, "50 / 100")
+    assert Paints.n == before and bar.value() == 50 and bar.format() == "50 / 100"   # QProgressBar repaints at once
+    qtbot.waitUntil(lambda: Paints.n > before, timeout=2000)                        # ...this one in the next turn
