@@ -19,12 +19,14 @@ _started = False
 
 
 def _run():
+    from .collection import paused
     try:
-        for name in HEAVY:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 — a missing optional library shows up where it is used
-                pass
+        with paused():                      # modules live for good: no collector walks while importing
+            for name in HEAVY:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # noqa: BLE001 — a missing optional library shows up where it is used
+                    pass
     finally:
         _done.set()
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from lab.errors import Cancelled, DataError
 from lab.progress import reporting
 
-from . import imports
+from . import collection, imports
 
 
 class _Job(QThread):
@@ -35,7 +35,7 @@ class _Job(QThread):
     def run(self):
         imports.ready()
         try:
-            with reporting(self._tick, self.cancel.is_set):
+            with reporting(self._tick, self.cancel.is_set), collection.paused():
                 result = self.factory()
             self.relay.done.emit(self.serial, result, "", False)
         except Cancelled as e:

@@ -73,3 +73,17 @@ def test_a_progress_tick_is_painted_with_the_next_frame_not_at_once(qtbot):
     bar.set_value(50, "50 / 100")
     assert Paints.n == before and bar.value() == 50 and bar.format() == "50 / 100"   # QProgressBar repaints at once
     qtbot.waitUntil(lambda: Paints.n > before, timeout=2000)                        # ...this one in the next turn
+
+
+def test_background_jobs_pause_the_collector_and_freeze_what_they_built():
+    import gc
+
+    from widgets.collection import paused
+    assert gc.isenabled()
+    with paused():
+        with paused():                                     # jobs overlap: the collector stays off...
+            kept = [[i] for i in range(1000)]
+        assert not gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() >= 1000   # ...until the last ends; its objects frozen
+    assert gc.is_tracked(kept[0])
+    del kept
