@@ -1,0 +1,43 @@
+"""What keeps the GUI thread answering besides paced drawing: progress ticks painted with the next
+frame, and background jobs that do not make it wait for the garbage collector."""
+
+
+def test_a_progress_tick_is_painted_with_the_next_frame_not_at_once(qtbot):
+    from PySide6.QtCore import QEvent, QObject
+
+    from widgets.panels import ProgressBar
+
+    class Paints(QObject):
+        n = 0
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Paint:
+                Paints.n += 1
+            return False
+
+    bar = ProgressBar()
+    qtbot.addWidget(bar)
+    bar.setRange(0, 100)
+    bar.show()
+    qtbot.waitExposed(bar)
+    counter = Paints()
+    bar.installEventFilter(counter)
+    qtbot.wait(50)
+    before = Paints.n
+    bar.set_value(50, "50 / 100")
+    assert Paints.n == before and bar.value() == 50 and bar.format() == "50 / 100"   # QProgressBar repaints at once
+    qtbot.waitUntil(lambda: Paints.n > before, timeout=2000)                        # ...this one in the next turn
+
+
+def test_background_jobs_pause_the_collector_and_freeze_what_they_built():
+    import gc
+
+    from widgets.collection import paused
+    assert gc.isenabled()
+    with paused():
+        with paused():                                     # jobs overlap: the collector stays off...
+            kept = [[i] for i in range(1000)]
+        assert not gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() >= 1000   # ...until the last ends; its objects frozen
+    assert gc.is_tracked(kept[0])
+    del kept
