@@ -6,7 +6,7 @@ import traceback
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from lab.errors import DataError
+from lab.errors import Cancelled, DataError
 
 from . import imports
 
@@ -24,7 +24,7 @@ class _Task(QRunnable):
         imports.ready()
         try:
             result, error = self.fn(*self.args), ""
-        except DataError as e:  # a file the user chose: its message names it and says why
+        except (DataError, Cancelled) as e:  # a file the user chose (its message names it), or stopped
             result, error = None, str(e)
         except Exception as e:  # noqa: BLE001 — reported to the GUI, never raised in a pool thread
             traceback.print_exc()

@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from ..errors import Cancelled
 from .metrics import psnr, ssim
 
 
@@ -25,13 +26,19 @@ def _denoisers():
     }
 
 
-def run_baselines(clean, noisy):
-    """{name: {"psnr", "ssim", "seconds"}} for each classical denoiser on (slices of) [0, 1] images."""
+def run_baselines(clean, noisy, should_stop=None):
+    """{name: {"psnr", "ssim", "seconds"}} for each classical denoiser on (slices of) [0, 1] images.
+    ``should_stop()`` is asked before each slice; True raises ``Cancelled``."""
     clean, noisy = np.atleast_3d(clean.T).T, np.atleast_3d(noisy.T).T  # (n, H, W)
     out = {}
     for name, f in _denoisers().items():
         t0 = time.perf_counter()
-        den = np.stack([f(x.astype(np.float64)) for x in noisy])
+        den = []
+        for x in noisy:
+            if should_stop is not None and should_stop():
+                raise Cancelled("classical denoisers stopped")
+            den.append(f(x.astype(np.float64)))
+        den = np.stack(den)
         dt = time.perf_counter() - t0
         out[name] = {"psnr": float(np.mean([psnr(c, d) for c, d in zip(clean, den)])),
                      "ssim": float(np.mean([ssim(c, d) for c, d in zip(clean, den)])), "seconds": dt}

@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pydicom
+import pytest
 
 from lab.cli import main
 from lab.experiments import load_checkpoint, save_checkpoint
@@ -165,3 +166,12 @@ def test_pydicom_ct_slice_alone_works(tmp_path, capsys):
     final = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert final["test_slices"] == 1 and final["train_slices"] == 1
     assert len(list((tmp_path / "denoised").rglob("*.dcm"))) == 1
+
+
+def test_classical_baselines_stop_when_asked():
+    from lab.errors import Cancelled
+    from lab.imaging.denoisers import run_baselines
+    x = np.random.default_rng(0).uniform(0, 1, (2, 16, 16))
+    with pytest.raises(Cancelled):
+        run_baselines(x, x, should_stop=lambda: True)
+    assert set(run_baselines(x[:1], x[:1], should_stop=lambda: False)) >= {"non-local means"}

@@ -2,6 +2,8 @@
 metadata), clean / noisy / denoised / residual images of a held-out slice, loss, PSNR and SSIM
 curves, and the table of classical baselines beside the learned model."""
 
+import threading
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QTableWidget,
                                QVBoxLayout, QWidget)
@@ -9,6 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSli
 from lab.imaging.noise import METRIC_WINDOW, WINDOWS
 from lab.experiments.ct import CTExperiment
 
+from ..background import BackgroundCall
 from ..live_text import fill_table
 from ..plots import ImagePanel, LiveCurves
 from ..signals import signals_blocked
@@ -108,7 +111,7 @@ class CTTab(ExperimentTab):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["method", "PSNR (dB)", "SSIM", "time (s)"])
         self.table.setToolTip("Held-out slices, lung window; time: to denoise the held-out slices (ours: at the "
-                                 "latest evaluation). The classical denoisers run once at the first step")
+                                 "latest evaluation). The classical denoisers run once, in the background, when the data is loaded")
         self.table.horizontalHeader().setStretchLastSection(True)
         g.addWidget(self.table, 2, 0, 1, 2)
         g.setColumnStretch(0, 2)
@@ -117,6 +120,9 @@ class CTTab(ExperimentTab):
         g.setRowStretch(1, 2)
         g.setRowStretch(2, 1)
         self._baselines = []
+        self._baseline_call = BackgroundCall(self)         # the classical denoisers, beside training
+        self._baseline_call.ready.connect(self._on_baselines)
+        self._stop_baselines = threading.Event()
         self._latest = {}
         self._viewing = None  # a view-only series shown instead of the training series
         self.window_box.setCurrentText("lung")
@@ -270,6 +276,15 @@ class CTTab(ExperimentTab):
             panel.show_image(a[key] if key != "denoised" else a["noisy"])
         self.table.setRowCount(0)
         self._baselines = []
+        self._baseline_call.request(exp.baseline_table, self._stop_baselines.is_set)
+
+    def _on_baselines(self, table):
+        self._baselines = [{"method": k, **v} for k, v in table.items()]
+        self._fill_table()
+
+    def shutdown(self, wait_ms=10_000):
+        self._stop_baselines.set()                         # the pool is joined when the window closes
+        return super().shutdown(wait_ms)
 
     def draw(self, frame):
         for p in (self.loss_plot, self.psnr_plot, self.ssim_plot):
@@ -280,8 +295,6 @@ class CTTab(ExperimentTab):
             if key in a:
                 panel.show_image(a[key])
                 yield
-        if "baselines" in frame.snapshot.tables:
-            self._baselines = frame.snapshot.tables["baselines"]
         m = self.latest_metrics(frame, "psnr_denoised")
         if m is not None:
             self._latest = m
