@@ -111,7 +111,7 @@ class CTTab(ExperimentTab):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["method", "PSNR (dB)", "SSIM", "time (s)"])
         self.table.setToolTip("Held-out slices, lung window; time: to denoise the held-out slices (ours: at the "
-                                 "latest evaluation). The classical denoisers run once, in the background, when the data is loaded")
+                                 "latest evaluation). The classical denoisers run once, in the background, when training starts")
         self.table.horizontalHeader().setStretchLastSection(True)
         g.addWidget(self.table, 2, 0, 1, 2)
         g.setColumnStretch(0, 2)
@@ -123,6 +123,7 @@ class CTTab(ExperimentTab):
         self._baseline_call = BackgroundCall(self)         # the classical denoisers, beside training
         self._baseline_call.ready.connect(self._on_baselines)
         self._stop_baselines = threading.Event()
+        self._baselines_asked = False
         self._latest = {}
         self._viewing = None  # a view-only series shown instead of the training series
         self.window_box.setCurrentText("lung")
@@ -276,7 +277,16 @@ class CTTab(ExperimentTab):
             panel.show_image(a[key] if key != "denoised" else a["noisy"])
         self.table.setRowCount(0)
         self._baselines = []
-        self._baseline_call.request(exp.baseline_table, self._stop_baselines.is_set)
+        self._stop_baselines.set()                         # a computation for the data before stops
+        self._stop_baselines = threading.Event()
+        self._baselines_asked = False
+
+    def _ask_baselines(self):
+        """Once training has started (a tab merely opened on a folder costs nothing): the classical
+        denoisers in a pool thread, so the first frames do not wait for them."""
+        if not self._baselines_asked and self.experiment is not None:
+            self._baselines_asked = True
+            self._baseline_call.request(self.experiment.baseline_table, self._stop_baselines.is_set)
 
     def _on_baselines(self, table):
         self._baselines = [{"method": k, **v} for k, v in table.items()]
@@ -287,6 +297,7 @@ class CTTab(ExperimentTab):
         return super().shutdown(wait_ms)
 
     def draw(self, frame):
+        self._ask_baselines()
         for p in (self.loss_plot, self.psnr_plot, self.ssim_plot):
             p.append_rows(frame.rows)
             yield
