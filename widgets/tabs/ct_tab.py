@@ -293,7 +293,9 @@ class CTTab(ExperimentTab):
         self._fill_table()
 
     def shutdown(self, wait_ms=10_000):
-        self._stop_baselines.set()                         # the pool is joined when the window closes
+        stop = self.__dict__.get("_stop_baselines")        # (views never built: nothing was started)
+        if stop is not None:
+            stop.set()                                     # the pool is joined when the window closes
         return super().shutdown(wait_ms)
 
     def draw(self, frame):

@@ -153,7 +153,8 @@ class RaceTab(ExperimentTab):
 
     def _start_reveal(self, traj):
         self._traj, self._shown = traj, 0
-        self._reveal.start()
+        if self.surface_plot.isVisible():                   # else the show event starts it
+            self._reveal.start()
 
     def eventFilter(self, obj, event):
         if obj is self.__dict__.get("surface_plot") and event.type() == QEvent.Show and self._traj:
