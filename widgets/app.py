@@ -6,6 +6,7 @@ GUI draw, saves a picture of the whole window and exits 0 (works with QT_QPA_PLA
 
 import argparse
 import sys
+import time
 
 
 def build_parser():
@@ -30,7 +31,7 @@ def main(argv=None):
             print(f"installed {path}")
         return 0
 
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -65,6 +66,10 @@ def main(argv=None):
     if args.screenshot:
         def shoot():
             tab.session.wait_ready(300_000)  # the data are read in the loader's thread
+            pool, deadline = QThreadPool.globalInstance(), time.monotonic() + 120
+            while pool.activeThreadCount() and time.monotonic() < deadline:   # views computed in the
+                app.processEvents()                                           # background (e.g. the CT
+                time.sleep(0.02)                                              # tab's baselines) arrive
             app.processEvents()
             ok = win.grab().save(args.screenshot)
             if not ok:
