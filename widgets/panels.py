@@ -1,12 +1,37 @@
-"""The panels around a tab's views: the message banner, the progress bar, the export box and
-the collapsible "What you are seeing" panel."""
+"""The panels around a tab's views: the controls' scrolling column, the message banner, the
+progress bar, the export box and the collapsible "What you are seeing" panel."""
 
 import time
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QTextBrowser,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox,
+                               QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
+
+class ControlsScroll(QScrollArea):
+    """The controls' column: scrolls vertically, never sideways, and is always at least as wide as
+    the form in it needs (a wider form, e.g. the optimizer race's two columns of check boxes, was
+    cut off at the right edge: spin-box arrows, the Step button)."""
+
+    MIN_WIDTH = 370
+
+    def __init__(self, widget):
+        super().__init__()
+        self.setWidget(widget)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        widget.installEventFilter(self)
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        need = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() \
+            + 2 * self.frameWidth()
+        return QSize(max(self.MIN_WIDTH, need), hint.height())
+
+    def eventFilter(self, obj, event):
+        if obj is self.widget() and event.type() == QEvent.LayoutRequest:
+            self.updateGeometry()                   # the form changed: the splitter re-reads our minimum
+        return super().eventFilter(obj, event)
 
 
 class ProgressBar(QProgressBar):

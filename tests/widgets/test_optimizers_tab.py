@@ -23,6 +23,8 @@ def test_pages_and_menus_act_on_the_page_in_front(open_tab):
 def test_race_runs_with_a_chosen_subset(qtbot, open_tab, tmp_path):
     win = open_tab("optimizers", RaceExperiment.preset_config(hidden=[8, 4], eval_every=5, race=["adam", "sgd"]))
     tab = win.page("optimizers")
+    scroll = tab.controls_scroll                       # two columns of check boxes: the column widens to fit
+    qtbot.waitUntil(lambda: scroll.viewport().width() >= scroll.widget().minimumSizeHint().width(), timeout=5000)
     assert tab.form.values()["race"] == ["sgd", "adam"]  # the check boxes show the config's runs
     assert not tab.cost_plot.curves["cost/nesterov"].isVisible()
     tab.run_steps(10)

@@ -12,13 +12,13 @@ import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from lab.experiments.base import config_from_dict, config_to_dict
 
 from ..controls import ControlPanel, choose_data_path
 from ..pacing import DrawPacer
-from ..panels import ExplanationPanel, ExportBox, LoadBar, MessageBar
+from ..panels import ControlsScroll, ExplanationPanel, ExportBox, LoadBar, MessageBar
 from ..session import RunSession
 from .run_compare import RunCompare
 from .run_files import RunFiles
@@ -84,12 +84,8 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
         self.explain = ExplanationPanel(self.explanation)
         ll.addWidget(self.explain)
         ll.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(370)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        split.addWidget(scroll)
+        self.controls_scroll = ControlsScroll(left)
+        split.addWidget(self.controls_scroll)
 
         # ---- views on the right, built when the tab is first shown (or a view is first asked for):
         # a window of many tabs opens at the cost of the one in front
