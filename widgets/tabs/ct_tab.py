@@ -33,6 +33,11 @@ means.</p>
 """
 
 
+def _baselines_of(exp, should_stop):
+    """In a pool thread: (the experiment, its classical baselines), so a late answer is recognised."""
+    return exp, exp.baseline_table(should_stop)
+
+
 class CTTab(ExperimentTab):
     name = "ct"
     experiment_cls = CTExperiment
@@ -286,9 +291,12 @@ class CTTab(ExperimentTab):
         denoisers in a pool thread, so the first frames do not wait for them."""
         if not self._baselines_asked and self.experiment is not None:
             self._baselines_asked = True
-            self._baseline_call.request(self.experiment.baseline_table, self._stop_baselines.is_set)
+            self._baseline_call.request(_baselines_of, self.experiment, self._stop_baselines.is_set)
 
-    def _on_baselines(self, table):
+    def _on_baselines(self, result):
+        exp, table = result
+        if exp is not self.experiment:                     # finished for data replaced meanwhile
+            return
         self._baselines = [{"method": k, **v} for k, v in table.items()]
         self._fill_table()
 
