@@ -167,7 +167,7 @@ class ConvStack:
         if mode == "cols":
             dw = (ws["cols"][i].T @ dpad).reshape(k, k, C, F).transpose(3, 2, 0, 1)
         else:
-            dwk = conv_cols_dw(buf, dpad, M, s.Wp, k, ws["scratch"], np.empty((k * k * C, F), dpad.dtype))
+            dwk = conv_cols_dw(buf, dpad, s, ws["scratch"], np.empty((k * k * C, F), dpad.dtype))
             dw = dwk.reshape(k, k, C, F).transpose(3, 2, 0, 1)
         if dbuf is not None:
             conv_taps_backward_input(dpad, wk, dbuf, s)

@@ -7,16 +7,16 @@ columns (padding rows zeroed). The gates are one im2col GEMM per step, computed 
 that each gate is one contiguous (Ch, M) block (i, f, o, g) and every gate product is a fast
 elementwise pass: no concatenation, pad, crop or NCHW transpose inside the loop. Backward walks
 time in reverse (BPTT): dW from the columns kept by forward (one GEMM per step, accumulated in
-place), db by one GEMV, the gradient into [x_t; h_{t-1}] by one GEMM of every tap's share and k*k row-block adds (col2im, channel-major:
-a third faster than k*k thin GEMMs here).
-Same maths and parameters as ``recurrent.convlstm_forward/backward``, which the tests hold it to.
+place), db by one GEMV, the gradient into [x_t; h_{t-1}] by one GEMM of every tap's share and k*k
+row-block adds (col2im, channel-major: a third faster than k*k thin GEMMs here). Same maths and
+parameters as ``recurrent.convlstm_forward/backward``, which the tests hold it to.
 """
 
 import numpy as np
 
 from .conv import inference_active
 from .gemm import matmul_into
-from .rows import RowGrid, conv_cols_chunked, conv_cols_dw, scratch_for
+from .rows import RowGrid, conv_cols_chunked, scratch_for
 
 
 class SeqCache:
@@ -83,7 +83,7 @@ def convlstm_rows_forward(xs, p, c_hidden):
         if keep:
             matmul_into(kern_t, g.im2col(bufs[t], cols[t]).T, z)
         else:
-            conv_cols_chunked(bufs[t], kern_t, z, g, scratch, transposed=True)
+            conv_cols_chunked(bufs[t], kern_t, z, g, scratch)
         z += p["b"][:, None]
         _sigmoid_(z[:3 * Ch])
         np.tanh(z[3 * Ch:], out=z[3 * Ch:])
@@ -101,6 +101,8 @@ def convlstm_rows_forward(xs, p, c_hidden):
 
 def convlstm_rows_backward(dhs, cache, need_dx=True):
     """dhs: (T, N, Ch, H, W) gradients on every h_t -> dxs (T, N, Cin, H, W) or None, grads."""
+    if cache.cols is None:
+        raise ValueError("backward after a forward under conv.inference(): nothing was kept for it")
     g, Cin, Ch = cache.grid, cache.Cin, cache.Ch
     T = len(cache.acts)
     M, off, k = g.M, g.off, g.k
@@ -119,7 +121,6 @@ def convlstm_rows_backward(dhs, cache, need_dx=True):
     dgrid = np.empty((Cg, g.rows), dt)                      # the input gradient, channel-major padded rows
     dxs = np.empty((T, g.N, Cin, g.H, g.W), dt) if need_dx else None
     dh_next, dc = None, np.zeros((Ch, M), dt)
-    scratch = None if cache.cols is not None else scratch_for(kk * C, dt)
     for t in reversed(range(T)):
         z, tc = cache.acts[t], cache.tc[t]
         i, f, o, gg = z[:Ch], z[Ch:2 * Ch], z[2 * Ch:3 * Ch], z[3 * Ch:]
@@ -131,10 +132,7 @@ def convlstm_rows_backward(dhs, cache, need_dx=True):
         np.multiply(dc * i, 1 - gg * gg, out=dz[3 * Ch:])
         dc *= f                                             # backprop into c_{t-1}
         matmul_into(dz, ones[:, None], db[:, None], accumulate=True)
-        if cache.cols is not None:
-            matmul_into(cache.cols[t].T, dz.T, dW, accumulate=t < T - 1)
-        else:
-            conv_cols_dw(cache.bufs[t], dz.T, M, g.Wp, k, scratch, dW, accumulate=t < T - 1)
+        matmul_into(cache.cols[t].T, dz.T, dW, accumulate=t < T - 1)
         if t > 0 or need_dx:                                # backprop into x_t and h_{t-1} at once:
             matmul_into(w_in, dz, dcols)                    # every tap's share of every input pixel (one GEMM),
             dgrid[...] = 0

@@ -58,31 +58,29 @@ def scratch_for(widest, dtype):
     return np.empty(max(CHUNK_BYTES // np.dtype(dtype).itemsize, MIN_CHUNK * widest), dtype)
 
 
-def conv_cols_chunked(buf, kern, out, grid, scratch, transposed=False):
-    """out (M, F) = im2col(buf) @ kern, the columns built a cache-sized chunk of rows at a time in
-    ``scratch`` (flat): for inference, where nothing is kept for a weight gradient. ``transposed``:
-    kern is (F, width) and out (F, M), each chunk's product written straight into its columns."""
-    M, width = grid.M, kern.shape[1] if transposed else kern.shape[0]
+def _col_chunks(buf, grid, width, scratch):
+    """(a, e, cols): the im2col of output rows [a, e), a cache-sized chunk at a time, built in
+    ``scratch`` (flat) by one strided copy each."""
+    M = grid.M
     R = min(M, scratch.size // width)
     for a in range(0, M, R):
         e = min(M, a + R)
-        cols = im2col_rows(buf[a:], e - a, grid.Wp, grid.k, out=scratch[:(e - a) * width].reshape(e - a, width))
-        if transposed:
-            matmul_into(kern, cols.T, out[:, a:e])
-        else:
-            matmul_into(cols, kern, out[a:e])
-    return out
+        yield a, e, im2col_rows(buf[a:], e - a, grid.Wp, grid.k, out=scratch[:(e - a) * width].reshape(e - a, width))
 
 
-def conv_cols_dw(buf, dpad, M, Wp, k, scratch, dw, accumulate=False):
-    """dw (k*k*C, F) (+)= im2col(buf)^T @ dpad, the columns built a cache-sized chunk of rows at a
-    time in ``scratch`` (flat) and each chunk's product accumulated in place: no whole im2col is written."""
-    width = k * k * buf.shape[1]
-    R = min(M, scratch.size // width)
-    for a in range(0, M, R):
-        e = min(M, a + R)
-        cols = im2col_rows(buf[a:], e - a, Wp, k, out=scratch[:(e - a) * width].reshape(e - a, width))
-        matmul_into(cols.T, dpad[a:e], dw, accumulate=accumulate or a > 0)
+def conv_cols_chunked(buf, kern_t, out_t, grid, scratch):
+    """out_t (F, M) = (im2col(buf) @ kern_t^T)^T, chunk by chunk, each chunk's product written
+    straight into its columns: for inference, where nothing is kept for a weight gradient."""
+    for a, e, cols in _col_chunks(buf, grid, kern_t.shape[1], scratch):
+        matmul_into(kern_t, cols.T, out_t[:, a:e])
+    return out_t
+
+
+def conv_cols_dw(buf, dout, grid, scratch, dw):
+    """dw (k*k*C, F) = im2col(buf)^T @ dout, each chunk's product accumulated in place: no whole
+    im2col is written."""
+    for a, e, cols in _col_chunks(buf, grid, grid.k ** 2 * buf.shape[1], scratch):
+        matmul_into(cols.T, dout[a:e], dw, accumulate=a > 0)
     return dw
 
 

@@ -61,3 +61,13 @@ def test_rows_keep_float32():
     dxs, grads = convlstm_rows_backward(np.ones_like(hs), cache)
     assert hs.dtype == dxs.dtype == np.float32 and all(g.dtype == np.float32 for g in grads.values())
 
+
+
+def test_backward_after_an_inference_forward_says_why():
+    rng = np.random.default_rng(3)
+    p = init_convlstm(1, 2, 3, rng, dtype=np.float64)
+    xs = rng.standard_normal((2, 1, 1, 4, 4))
+    with inference():
+        hs, cache = convlstm_rows_forward(xs, p, 2)
+    with pytest.raises(ValueError, match="inference"):
+        convlstm_rows_backward(np.ones_like(hs), cache)

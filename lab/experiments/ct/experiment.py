@@ -93,6 +93,7 @@ class CTExperiment(Experiment):
         self.denoiser = make_denoiser(c, self.rng)
         self.preview = 0
         self.baselines = None
+        self._noisy = None          # the held-out noisy slices' PSNR/SSIM (one fixed noise draw)
 
     @property
     def model_name(self):
@@ -143,7 +144,7 @@ class CTExperiment(Experiment):
 
     def _noisy_metrics(self):
         """PSNR/SSIM of the held-out noisy slices: one fixed noise draw, so measured once."""
-        if getattr(self, "_noisy", None) is None:
+        if self._noisy is None:
             s = self.slices
             self._noisy = {"psnr_noisy": float(np.mean([psnr(c, n) for c, n in zip(s.test_clean, s.test_noisy)])),
                            "ssim_noisy": float(np.mean([ssim(c, n) for c, n in zip(s.test_clean, s.test_noisy)]))}
