@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from lab.errors import Cancelled, DataError
 
-from . import imports
+from . import imports, priority
 
 
 class _Relay(QObject):
@@ -21,6 +21,7 @@ class _Task(QRunnable):
         self.relay, self.serial, self.fn, self.args = relay, serial, fn, args
 
     def run(self):
+        priority.background()
         imports.ready()
         try:
             result, error = self.fn(*self.args), ""

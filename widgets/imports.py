@@ -19,7 +19,9 @@ _started = False
 
 
 def _run():
+    from . import priority
     from .collection import paused
+    priority.background()
     try:
         with paused():                      # modules live for good: no collector walks while importing
             for name in HEAVY:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from lab.errors import Cancelled, DataError
 from lab.progress import reporting
 
-from . import collection, imports
+from . import collection, imports, priority
 
 
 class _Job(QThread):
@@ -33,6 +33,7 @@ class _Job(QThread):
             self.relay.progress.emit(self.serial, int(done), int(total), str(what))
 
     def run(self):
+        priority.background()
         imports.ready()
         try:
             with reporting(self._tick, self.cancel.is_set), collection.paused():

@@ -20,6 +20,7 @@ from lab.experiments.base import config_to_dict, field_type
 from lab.runs import sweep
 from lab.runs.settings import parse_grid
 
+from . import priority
 from .panels import ProgressBar
 from .plots.images import HeatmapPanel
 from .plots.style import PALETTE, style
@@ -200,6 +201,7 @@ class SweepDialog(QDialog):
         return True
 
     def _drive(self, backend, address, workers):  # in the sweep's own thread
+        priority.background()  # and the processes it starts
         kw = {"workers": workers, "on_result": self._relay.result.emit, "cancelled": self._cancel.is_set,
               "on_progress": self._relay.progress.emit}
         try:

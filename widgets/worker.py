@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from lab.errors import DivergedError, RunFinished
 
+from . import priority
 from .throttle import FrameThrottle
 
 
@@ -26,6 +27,7 @@ class _Thread(QThread):
         self.worker = worker
 
     def run(self):
+        priority.background()
         self.worker._loop()
 
 

@@ -41,3 +41,32 @@ def test_background_jobs_pause_the_collector_and_freeze_what_they_built():
     assert gc.isenabled() and gc.get_freeze_count() >= 1000   # ...until the last ends; its objects frozen
     assert gc.is_tracked(kept[0])
     del kept
+
+
+def test_background_threads_give_way_to_the_gui_thread():
+    import os
+    import sys
+    import threading
+
+    import pytest
+
+    from widgets import priority
+    if not sys.platform.startswith("linux"):
+        pytest.skip("thread priorities are lowered on Linux only")
+    main = threading.get_native_id()
+    before = os.getpriority(os.PRIO_PROCESS, main)
+    priority.background()                                   # on the GUI thread: nothing changes
+    assert os.getpriority(os.PRIO_PROCESS, main) == before
+    seen = {}
+
+    def job():
+        priority.background()
+        seen["job"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    t = threading.Thread(target=job)
+    t.start()
+    t.join()
+    assert seen["job"] >= priority.NICE
+    assert os.getpriority(os.PRIO_PROCESS, main) == before  # the GUI thread keeps its priority
+    for tid in priority._blas_threads():                    # NumPy's BLAS threads were lowered with the first job
+        assert os.getpriority(os.PRIO_PROCESS, tid) >= priority.NICE
