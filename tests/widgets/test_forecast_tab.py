@@ -42,3 +42,17 @@ def test_article_series(window, shared_data):
     tab.preset_box.setCurrentText("seed-2015")
     assert opened(tab, str(shared_data / "forecast" / "monthly-units.csv"))
     assert tab.experiment.ytd == pytest.approx(141.7054, abs=1e-3) and "needs 44.29 more" in tab.summary.text()
+
+
+def test_a_notice_does_not_move_the_views(qtbot, window):
+    """Messages appear in the controls' column: a banner above the views made every view re-lay out
+    and repaint at once when a run ended (the longest GUI stall of a finished run)."""
+    tab = window.tab_by_name["forecast"]
+    qtbot.waitUntil(lambda: tab.ready, timeout=20_000)
+    qtbot.wait(50)
+    before = tab.view_area.geometry()
+    tab.message.show_message("Run ended at step 10: a long notice that wraps over several lines of the "
+                             "controls' column, as the reasons runs end do.", error=False)
+    qtbot.waitUntil(lambda: tab.message.isVisible(), timeout=2000)
+    qtbot.wait(50)
+    assert tab.view_area.geometry() == before
