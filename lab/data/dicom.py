@@ -80,8 +80,11 @@ class Series:
             s = self.slices[i]
             if s.pixels is None or s.pixels.shape != (self.rows, self.cols):
                 raise DataError(f"{s.path}: no pixels of shape {self.rows}x{self.cols}")
-            np.multiply(s.pixels, np.float32(s.slope), out=hu[j], casting="unsafe")
-            hu[j] += np.float32(s.intercept)
+            hu[j] = s.pixels                              # one converting copy, then the rescale in place
+            if s.slope != 1:
+                hu[j] *= np.float32(s.slope)
+            if s.intercept:
+                hu[j] += np.float32(s.intercept)
             np.less_equal(hu[j], PADDING_HU, out=pad[j])
             if s.padding_value is not None:
                 pad[j] |= s.pixels == s.padding_value

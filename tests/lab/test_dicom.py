@@ -203,3 +203,46 @@ def test_an_unchanged_folder_is_not_read_again_and_a_changed_one_is(tmp_path, mo
     (tmp_path / "b.dcm").write_bytes(Path(get_testdata_file("MR_small.dcm")).read_bytes())
     s3, _ = scan_folder(tmp_path)
     assert len(reads) == 3 and len(s3) == 2
+
+
+def test_tags_read_from_raw_bytes_equal_pydicoms_own_conversion():
+    """The plain VRs (binary numbers, decimal and integer strings, code strings) are read from the
+    element's bytes without pydicom's conversion: over every file of pydicom's test set, big-endian
+    and implicit VR included, each tag reads the same as through pydicom."""
+    import warnings
+
+    import pydicom
+
+    from lab.data.dicom_read import quiet
+    from lab.data.dicom_tags import _SLOW, Tags, _fast_value
+    names = ("Rows", "Columns", "BitsAllocated", "SamplesPerPixel", "NumberOfFrames", "InstanceNumber",
+             "PixelSpacing", "SliceThickness", "ImagePositionPatient", "ImageOrientationPatient", "RescaleSlope",
+             "RescaleIntercept", "WindowCenter", "WindowWidth", "Modality", "PhotometricInterpretation", "ImageType",
+             "PixelPaddingValue", "DoseGridScaling", "GridFrameOffsetVector")
+    compared = 0
+    for f in sorted(_pydicom_files().iterdir()):
+        try:
+            with quiet():
+                ds = pydicom.dcmread(f, force=True)
+        except Exception:  # noqa: BLE001 — files pydicom cannot parse at all are not this test's business
+            continue
+        for name in names:
+            fast = _fast_value(ds, name)
+            if fast is _SLOW or fast is None:
+                continue
+            with warnings.catch_warnings(), quiet():
+                warnings.simplefilter("ignore")
+                try:
+                    slow = ds.get(name)
+                except Exception:  # noqa: BLE001 — pydicom cannot convert it: the fast path must not either
+                    raise AssertionError(f"{f.name} {name}: read {fast!r}, pydicom cannot convert it")
+            as_list = lambda v: list(v) if isinstance(v, (list, tuple, pydicom.multival.MultiValue)) else [v]  # noqa: E731
+            a, b = as_list(fast), as_list(slow)
+            assert len(a) == len(b), (f.name, name, fast, slow)
+            for x, y in zip(a, b):
+                assert (str(x).strip() == str(y).strip()) if isinstance(y, str) else float(x) == pytest.approx(float(y)), \
+                    (f.name, name, fast, slow)
+            compared += 1
+    assert compared > 500
+    t = Tags(pydicom.dcmread(_pydicom_files() / "CT_small.dcm"))
+    assert t.floats("PixelSpacing", 2) and t.int("Rows", 0) == 128 and "ORIGINAL" in t.strs("ImageType")
