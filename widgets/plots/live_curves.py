@@ -32,8 +32,12 @@ class LiveCurves(pg.PlotWidget):
             pi.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on unit-less values
         pi.showGrid(x=True, y=True, alpha=0.25)
         pi.setLogMode(y=log_y)
-        pi.setDownsampling(auto=True, mode="peak")
-        pi.setClipToView(True)
+        if not markers:
+            # dense per-step curves: draw what is in view, a few points per pixel. (Marked curves have
+            # a point per evaluation, few: clipping them would make every change of the visible
+            # range re-derive every curve and rebuild its markers.)
+            pi.setDownsampling(auto=True, mode="peak")
+            pi.setClipToView(True)
         self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="#222") if len(series) > 1 else None
         self.curves, self.buffers = {}, {}
         for i, (key, label) in enumerate(series.items()):
