@@ -90,23 +90,28 @@ class MessageBar(QWidget):
 
 
 class LoadBar(QWidget):
-    """What is being read, a progress bar (busy when the total is unknown) and Cancel; hidden otherwise."""
+    """What is being read (a wrapped line), a progress bar (busy when the total is unknown) and Cancel
+    under it; hidden otherwise. It lives in the controls' column and never asks for more width than
+    the column has: a wider bar widened the column, and every view shrank and repainted at once."""
 
     cancel_clicked = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(6, 2, 6, 2)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
         self.label = QLabel()
+        self.label.setWordWrap(True)
         self.bar = ProgressBar()
-        self.bar.setMaximumWidth(260)
+        self.bar.setMinimumWidth(60)
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Stop reading; the run you had is kept")
         self.cancel.clicked.connect(self.cancel_clicked.emit)
-        lay.addWidget(self.label, 1)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.cancel)
+        row = QHBoxLayout()
+        row.addWidget(self.bar, 1)
+        row.addWidget(self.cancel)
+        lay.addWidget(self.label)
+        lay.addLayout(row)
         self.setAttribute(Qt.WA_StyledBackground, True)
         self.setStyleSheet("LoadBar { background: #e8eef7; border-radius: 4px; }")
         self.hide()

@@ -44,9 +44,10 @@ def test_article_series(window, shared_data):
     assert tab.experiment.ytd == pytest.approx(141.7054, abs=1e-3) and "needs 44.29 more" in tab.summary.text()
 
 
-def test_a_notice_does_not_move_the_views(qtbot, window):
-    """Messages appear in the controls' column: a banner above the views made every view re-lay out
-    and repaint at once when a run ended (the longest GUI stall of a finished run)."""
+def test_a_notice_or_the_reading_bar_does_not_move_the_views(qtbot, window):
+    """Messages and the reading bar appear in the controls' column, never wider than it: a banner
+    above the views made every view re-lay out and repaint at once when a run ended or a folder
+    was read (the longest GUI stalls of both)."""
     tab = window.tab_by_name["forecast"]
     qtbot.waitUntil(lambda: tab.ready, timeout=20_000)
     qtbot.wait(50)
@@ -54,5 +55,10 @@ def test_a_notice_does_not_move_the_views(qtbot, window):
     tab.message.show_message("Run ended at step 10: a long notice that wraps over several lines of the "
                              "controls' column, as the reasons runs end do.", error=False)
     qtbot.waitUntil(lambda: tab.message.isVisible(), timeout=2000)
+    qtbot.wait(50)
+    assert tab.view_area.geometry() == before
+    tab.load_bar.begin("Reading a folder with a long name, monthly-sales-2019-2024-all-regions.csv")
+    tab.load_bar.set_progress(3, 24000, "reading monthly-sales-2019-2024-all-regions.csv")
+    qtbot.waitUntil(lambda: tab.load_bar.isVisible(), timeout=2000)
     qtbot.wait(50)
     assert tab.view_area.geometry() == before

@@ -49,12 +49,12 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
         self.session.load_progress.connect(lambda d, t, w: self.load_bar.set_progress(d, t, w))
 
         outer = QVBoxLayout(self)
-        # notices and errors appear in the controls' column, under the run bar: a banner above the
-        # views pushed them down when a run ended, and every view re-laid out and repainted at once
+        # notices, errors and the reading bar appear in the controls' column: a banner above the views
+        # pushed them down (when a run ended, when a folder was read), and every view re-laid out and
+        # repainted at once
         self.message = MessageBar()
         self.load_bar = LoadBar()
         self.load_bar.cancel_clicked.connect(self.session.cancel_load)
-        outer.addWidget(self.load_bar)
         split = QSplitter(Qt.Horizontal)
         outer.addWidget(split, 1)
 
@@ -73,6 +73,7 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
         self.form.browse_requested.connect(lambda _name: self.open_data())
         self.form.changed.connect(self._on_form_changed)
         ll.addWidget(self.controls)
+        ll.addWidget(self.load_bar)
         ll.addWidget(self.message)
         self.export_box = ExportBox(self.settings.value("export/png_width", 1600),
                                     self.settings.value("export/dpi", 300))
