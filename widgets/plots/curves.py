@@ -53,7 +53,11 @@ class BandCurves(pg.PlotWidget):
             band.extend(los, his)
             self.curves[key].setData(line.x[:line.n], line.y[:line.n])
             lo_c, hi_c, _ = self.bands[key]
-            lo_c.setData(line.x[:line.n], band.x[:band.n])
+            lo_c.blockSignals(True)   # the band re-traces its outline once, when its upper edge is set
+            try:
+                lo_c.setData(line.x[:line.n], band.x[:band.n])
+            finally:
+                lo_c.blockSignals(False)
             hi_c.setData(line.x[:line.n], band.y[:band.n])
             self.x_range.cover([0], xs)
             self.y_range.cover(los, his)
