@@ -8,6 +8,7 @@ steps, polls every 10 ms while paused, and hands results to the GUI thread as
 naming the step; the experiment keeps its last good state.
 """
 
+import os
 import queue
 import threading
 import time
@@ -19,6 +20,9 @@ from lab.errors import DivergedError, RunFinished
 
 from . import priority
 from .throttle import FrameThrottle
+
+
+YIELD_S = 0.0 if os.environ.get("NUMPY_LAB_YIELD") == "0" else 0.1
 
 
 class _Thread(QThread):
@@ -49,6 +53,8 @@ class ExperimentWorker(QObject):
         self._abort = False            # written by the GUI: end after the current step
         self._requests = queue.SimpleQueue()  # written by the GUI, read by the worker between steps
         self._throttle = FrameThrottle(max_rate)
+        self._gui_idle = threading.Event()  # cleared by the GUI while it draws a frame (see ``drawing``)
+        self._gui_idle.set()
         self.state = "idle"            # written by the worker thread (and before/after it runs)
         self.recorder = None           # a lab.runs.recorder.RunRecorder (set between runs): the run on disk
 
@@ -95,13 +101,22 @@ class ExperimentWorker(QObject):
         """Ask the loop to end after the current step; with ``wait_ms`` also join the thread."""
         self._abort = True
         self._throttle.delivered()
+        self._gui_idle.set()
         if wait_ms is not None and self._thread is not None:
             return self._thread.wait(int(wait_ms))
         return True
 
+    def drawing(self):
+        """The GUI calls this when it starts drawing a frame: until ``mark_delivered``, the worker
+        waits between steps (at most ``YIELD_S`` a step). Python runs one thread at a time, and a
+        worker stepping a small model in Python code took the interpreter from the GUI thread every
+        few milliseconds: its drawing, Python code too (pyqtgraph), then took 3-10 times as long."""
+        self._gui_idle.clear()
+
     def mark_delivered(self, cost=None):
         """The GUI calls this when it has drawn a frame (``cost``: seconds it took): the next may be sent."""
         self._throttle.delivered(cost)
+        self._gui_idle.set()
 
     # ------------------------------------------------------------------ internals
     def _finish_record(self, status, state_good=True):
@@ -173,6 +188,8 @@ class ExperimentWorker(QObject):
                     self._emit(True)
                     time.sleep(0.01)
                     continue
+                if YIELD_S:
+                    self._gui_idle.wait(YIELD_S)
                 with self.lock:
                     snap = exp.step()
                 bad = snap.non_finite()

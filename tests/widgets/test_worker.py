@@ -131,3 +131,28 @@ def test_stop_and_join(qtbot, frames):
     qtbot.waitUntil(lambda: exp.steps_done > 5, timeout=5000)
     assert w.stop(wait_ms=5000)
     assert not w.is_running
+
+
+def test_the_worker_waits_between_steps_while_the_gui_draws(qtbot, frames, monkeypatch):
+    """While the GUI draws a frame (``drawing`` ... ``mark_delivered``) the worker takes no step (up
+    to YIELD_S a step): Python runs one thread at a time, and the GUI's drawing is Python code."""
+    import widgets.worker as worker
+    monkeypatch.setattr(worker, "YIELD_S", 30.0)
+    exp = Counter()
+    w = ExperimentWorker(exp)
+    _workers.append(w)
+    w.drawing()
+    w.start()
+    qtbot.wait(200)
+    assert exp.steps_done == 0 and w.state == "running"
+    w.mark_delivered()
+    qtbot.waitUntil(lambda: exp.steps_done > 10, timeout=5000)
+    w.drawing()
+    qtbot.wait(50)
+    n = exp.steps_done
+    qtbot.wait(150)
+    assert exp.steps_done <= n + 1          # at most the step that was under way
+    w.mark_delivered()
+    qtbot.waitUntil(lambda: exp.steps_done > n + 10, timeout=5000)
+    with qtbot.waitSignal(w.finished, timeout=5000):
+        w.stop()

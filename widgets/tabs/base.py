@@ -249,6 +249,7 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
             finally:
                 self.worker.mark_delivered(cost)  # the frame rate adapts to the drawing
 
+        self.worker.drawing()
         try:
             parts = self.draw(frame)
         except BaseException:
