@@ -2,10 +2,13 @@
 progress bar, the export box and the collapsible "What you are seeing" panel."""
 
 import time
+from html import escape
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
+
+from .live_text import LiveText
 
 
 class ControlsScroll(QScrollArea):
@@ -21,16 +24,23 @@ class ControlsScroll(QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         widget.installEventFilter(self)
+        self._width = None
 
-    def minimumSizeHint(self):
-        hint = super().minimumSizeHint()
+    def _needed_width(self):
         need = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() \
             + 2 * self.frameWidth()
-        return QSize(max(self.MIN_WIDTH, need), hint.height())
+        return max(self.MIN_WIDTH, need)
+
+    def minimumSizeHint(self):
+        self._width = self._needed_width()
+        return QSize(self._width, super().minimumSizeHint().height())
 
     def eventFilter(self, obj, event):
-        if obj is self.widget() and event.type() == QEvent.LayoutRequest:
-            self.updateGeometry()                   # the form changed: the splitter re-reads our minimum
+        # the form changed: the splitter re-reads our minimum, but only when the width it needs did
+        # (a notice or the reading bar only makes the column taller, which scrolling absorbs; a
+        # re-layout of the splitter is one of the whole window, ~20 ms)
+        if obj is self.widget() and event.type() == QEvent.LayoutRequest and self._needed_width() != self._width:
+            self.updateGeometry()
         return super().eventFilter(obj, event)
 
 
@@ -100,8 +110,7 @@ class LoadBar(QWidget):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
+        self.label = LiveText(lines=2)   # its text changes ~20 times a second: a fixed box, no re-layout
         self.bar = ProgressBar()
         self.bar.setMinimumWidth(60)
         self.cancel = QPushButton("Cancel")
@@ -117,13 +126,13 @@ class LoadBar(QWidget):
         self.hide()
 
     def begin(self, what):
-        self.label.setText(what + "…")
+        self.label.set_html(escape(what + "…"))
         self.bar.setRange(0, 0)  # busy until the first count arrives
         self.show()
 
     def set_progress(self, done, total, what):
         if what:
-            self.label.setText(f"{what[:1].upper()}{what[1:]}… {done} of {total}" if total else what + "…")
+            self.label.set_html(escape(f"{what[:1].upper()}{what[1:]}… {done} of {total}" if total else what + "…"))
         if total:
             self.bar.setRange(0, total)
             self.bar.set_value(done)
