@@ -108,27 +108,48 @@ class RunList(QGroupBox):
         runs, problems = result
         self.runs = {str(r.folder): r for r in runs}
         self.shown = [f for f in self.shown if f in self.runs]
+        rows = [self._row(r) for r in runs]
         with signals_blocked(self.tree):
-            self.tree.clear()
-            for r in runs:
-                folder = str(r.folder)
-                live = folder == self.live_folder
-                it = QTreeWidgetItem([r.name + ("  (this run)" if live else ""), r.created.replace("T", " ")[5:16],
-                                      r.status, r.metric_text()])
-                it.setData(0, Qt.UserRole, folder)
-                it.setIcon(0, _swatch(run_colour(r.colour)))
-                it.setToolTip(0, folder)
+            items = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+            if [it.data(0, Qt.UserRole) for it in items] != [row[0] for row in rows]:
+                self.tree.clear()               # runs came or went: rebuild (a run's colour is fixed)
+                items = []
+                for folder, _texts, _live, colour in rows:
+                    it = QTreeWidgetItem(["", "", "", ""])
+                    it.setData(0, Qt.UserRole, folder)
+                    it.setIcon(0, _swatch(run_colour(colour)))
+                    it.setToolTip(0, folder)
+                    self.tree.addTopLevelItem(it)
+                    items.append(it)
+            changed = False                     # the same runs: only what changed is written
+            for it, (folder, texts, live, _colour) in zip(items, rows):
+                for c, text in enumerate(texts):
+                    if it.text(c) != text:
+                        it.setText(c, text)
+                        changed = True
                 flags = it.flags() | Qt.ItemIsSelectable
+                flags = flags & ~Qt.ItemIsUserCheckable if live else flags | Qt.ItemIsUserCheckable
+                if it.flags() != flags:
+                    it.setFlags(flags)
                 if not live:
-                    flags |= Qt.ItemIsUserCheckable
-                    it.setCheckState(0, Qt.Checked if folder in self.shown else Qt.Unchecked)
-                it.setFlags(flags)
-                self.tree.addTopLevelItem(it)
-            for c in range(4):
-                self.tree.resizeColumnToContents(c)
+                    state = Qt.Checked if folder in self.shown else Qt.Unchecked
+                    if it.data(0, Qt.CheckStateRole) is None or it.checkState(0) != state:
+                        it.setCheckState(0, state)
+                elif it.data(0, Qt.CheckStateRole) is not None:
+                    it.setData(0, Qt.CheckStateRole, None)
+            if changed:
+                for c in range(4):
+                    self.tree.resizeColumnToContents(c)
         self.note.setText("; ".join(problems[:3]))
         self.note.setVisible(bool(problems))
         self._update_shown()
+
+    def _row(self, r):
+        """(folder, the four column texts, live, colour) of one listed run."""
+        folder = str(r.folder)
+        live = folder == self.live_folder
+        return folder, [r.name + ("  (this run)" if live else ""), r.created.replace("T", " ")[5:16], r.status,
+                        r.metric_text()], live, r.colour
 
     def item(self, folder):
         for i in range(self.tree.topLevelItemCount()):
