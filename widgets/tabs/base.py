@@ -249,7 +249,8 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
             finally:
                 self.worker.mark_delivered(cost)  # the frame rate adapts to the drawing
 
-        self.worker.drawing()
+        self.pacer.finish()          # a draw still in flight ends first (and releases the worker)
+        self.worker.drawing()        # the worker waits between steps until this frame is drawn
         try:
             parts = self.draw(frame)
         except BaseException:
