@@ -59,7 +59,10 @@ class ProgressBar(QProgressBar):
             self.setUpdatesEnabled(True)
 
 class MessageBar(QWidget):
-    """A non-modal banner for errors and notices (a modal box would block a running app)."""
+    """A non-modal banner for errors and notices (a modal box would block a running app). ``shown``
+    fires after each new message: its owner scrolls it into sight."""
+
+    shown = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -91,6 +94,7 @@ class MessageBar(QWidget):
         self.action.setText(action[0] if action else "")
         self.action.setVisible(action is not None)
         self.show()
+        self.shown.emit()
 
     def _act(self):
         callback, self._callback = self._callback, None
@@ -100,8 +104,8 @@ class MessageBar(QWidget):
 
 
 class LoadBar(QWidget):
-    """What is being read (a wrapped line), a progress bar (busy when the total is unknown) and Cancel
-    under it; hidden otherwise. It lives in the controls' column and never asks for more width than
+    """What is being read (a fixed box of two lines), a progress bar (busy when the total is unknown)
+    and Cancel under it; hidden otherwise. It lives in the controls' column and never asks for more width than
     the column has: a wider bar widened the column, and every view shrank and repainted at once."""
 
     cancel_clicked = Signal()

@@ -62,3 +62,19 @@ def test_a_notice_or_the_reading_bar_does_not_move_the_views(qtbot, window):
     qtbot.waitUntil(lambda: tab.load_bar.isVisible(), timeout=2000)
     qtbot.wait(50)
     assert tab.view_area.geometry() == before
+
+
+def test_a_notice_is_scrolled_into_sight(qtbot, window):
+    """The controls' column may be scrolled down to the run list: a new notice scrolls it back."""
+    tab = window.tab_by_name["forecast"]
+    qtbot.waitUntil(lambda: tab.ready, timeout=20_000)
+    window.resize(1500, 460)                           # a short window: the notice starts out of sight
+    bar = tab.controls_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 600, timeout=2000)
+    bar.setValue(bar.maximum())
+    tab.message.show_message("bad.csv: not a table of numbers; the run you had is kept")
+
+    def in_sight():
+        top = tab.message.mapTo(tab.controls_scroll.widget(), tab.message.rect().topLeft()).y()
+        return bar.value() <= top and top + tab.message.height() <= bar.value() + tab.controls_scroll.viewport().height()
+    qtbot.waitUntil(in_sight, timeout=2000)

@@ -11,7 +11,7 @@ answers the user (:mod:`widgets.pacing`).
 import dataclasses
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from lab.experiments.base import config_from_dict, config_to_dict
@@ -88,6 +88,9 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
         ll.addWidget(self.explain)
         ll.addStretch(1)
         self.controls_scroll = ControlsScroll(left)
+        # a notice lives in the column: scroll it into sight (the column may be scrolled to the run list)
+        self.message.shown.connect(lambda: QTimer.singleShot(
+            0, self.controls_scroll, lambda: self.controls_scroll.ensureWidgetVisible(self.message)))
         split.addWidget(self.controls_scroll)
 
         # ---- views on the right, built when the tab is first shown (or a view is first asked for):
