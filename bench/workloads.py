@@ -33,6 +33,7 @@ from lab.nn.activations import ACTIVATIONS, logistic  # noqa: E402
 from lab.nn.dense import dense_backward, dense_forward  # noqa: E402
 from lab.nn.losses import bce_with_logits, softmax_cross_entropy  # noqa: E402
 from lab.nn.conv_stack import ConvStack  # noqa: E402
+from lab.nn.data_parallel import DataParallel  # noqa: E402
 from lab.nn.convlstm_rows import convlstm_rows_backward, convlstm_rows_forward  # noqa: E402
 from lab.nn.mlp import MLP  # noqa: E402
 from lab.optim import Adam  # noqa: E402
@@ -89,14 +90,14 @@ class W1:
 # ------------------------------------------------------------------------------------------ W2
 class W2:
     """Residual conv denoiser: 1->32, 3 x 32->32, 32->1, 3x3 'same', ReLU; loss mean((noisy - net - clean)^2).
-    The fast path is the CT tab's own ``ConvStack``; ``conv=(forward, backward)`` builds it layer by
+    The fast path is the CT tab's own ``ConvStack`` (halves of the batch on both cores, as there); ``conv=(forward, backward)`` builds it layer by
     layer on those functions instead (the float64 reference of ``--check``)."""
 
     def __init__(self, dtype=np.float32, seed=0, conv=None):
         rng = np.random.default_rng(seed)
         chans = [1, 32, 32, 32, 32, 1]
         self.fwd, self.bwd = conv or (None, None)
-        self.stack = None if conv else ConvStack(chans)
+        self.stack = None if conv else DataParallel(lambda: ConvStack(chans))
         self.params = {}
         for i, (a, b) in enumerate(zip(chans[:-1], chans[1:])):
             self.params[f"W{i}"] = np.zeros((b, a, 3, 3), dtype)

@@ -18,6 +18,8 @@ import os
 import sys
 import threading
 
+from lab.nn.data_parallel import on_thread_start
+
 NICE = 10             # the GUI thread's share against one busy background thread: ~90 % (CFS weights)
 
 _lock = threading.Lock()
@@ -61,3 +63,6 @@ def background():
             _blas_lowered = True
             for tid in _blas_threads():
                 _lower(tid)
+
+
+on_thread_start(background)     # the engine's helper threads run parts of a training step: lowered too

@@ -15,6 +15,7 @@ import numpy as np
 from ..data.dicom_read import quiet
 from ..data.dicom_tags import ensure_transfer_syntax
 from ..imaging.noise import METRIC_WINDOW, window
+from ..nn.data_parallel import default_parts
 from ..atomic import atomic_path
 
 _DROP = ("NumberOfFrames", "LossyImageCompression", "LossyImageCompressionRatio", "LossyImageCompressionMethod",
@@ -24,6 +25,19 @@ _DROP = ("NumberOfFrames", "LossyImageCompression", "LossyImageCompressionRatio"
 def _folder_name(v, series):
     what = re.sub(r"[^A-Za-z0-9._-]+", "_", series.description or series.modality or "series").strip("_")[:40]
     return f"{v:03d}-{what or 'series'}"
+
+
+def _denoised(experiment, v, rng):
+    """(i, denoised HU) for each slice of volume v: new noise drawn slice by slice in order, then
+    denoised a few slices at a time (one per core, bounded memory)."""
+    slices = experiment.slices
+    vol = slices.hu[v]
+    step = max(2, default_parts())
+    for a in range(0, len(vol), step):
+        noisy_hu = np.stack([slices.noisy(vol[i], rng) for i in range(a, min(a + step, len(vol)))])
+        _, r = experiment.denoise(window(noisy_hu))
+        for j, (n, res) in enumerate(zip(noisy_hu, r)):
+            yield a + j, n - res * (METRIC_WINDOW[1] - METRIC_WINDOW[0])   # the residual in HU, unclipped
 
 
 def write_denoised_series(experiment, folder, description="NumPy Lab denoised (residual CNN)"):
@@ -41,13 +55,11 @@ def write_denoised_series(experiment, folder, description="NumPy Lab denoised (r
         series_uid = generate_uid()
         out = folder / _folder_name(v, s)
         out.mkdir(parents=True, exist_ok=True)
-        for i, sl in enumerate(s.slices):
+        for i, hu in _denoised(experiment, v, rng):
+            sl = s.slices[i]
             with quiet():
                 ds = pydicom.dcmread(sl.path, force=True)
                 ensure_transfer_syntax(ds)
-            noisy_hu = slices.noisy(slices.hu[v][i], rng)
-            _, r = experiment.denoise(window(noisy_hu)[None])
-            hu = noisy_hu - r[0] * (METRIC_WINDOW[1] - METRIC_WINDOW[0])  # the residual in HU, unclipped
             source_sop = (str(ds.get("SOPClassUID", "")), str(ds.get("SOPInstanceUID", "")))
             slope, intercept = sl.slope, sl.intercept
             signed = int(ds.get("PixelRepresentation", 0) or 0) == 1

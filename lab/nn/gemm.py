@@ -9,9 +9,11 @@ the same products ran at half speed when the two libraries alternated.) Where Nu
 be found (another build), ``matmul_into`` falls back to ``matmul`` and an add, with the same result.
 """
 
+import contextlib
 import ctypes
 import glob
 import os
+import threading
 
 import numpy as np
 
@@ -19,17 +21,22 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 SMALL = 1 << 16
 
 
-def _numpy_cblas():
-    """(sgemm, dgemm, int type) of the cblas NumPy's own OpenBLAS exports, or None."""
+def _numpy_openblas():
+    """NumPy's own OpenBLAS (ctypes handles), most likely first."""
     here = os.path.dirname(np.__file__)
     candidates = []
     for d in (os.path.join(os.path.dirname(here), "numpy.libs"), os.path.join(here, ".dylibs")):
         candidates += sorted(glob.glob(os.path.join(d, "*openblas*")))
     for path in candidates:
         try:
-            lib = ctypes.CDLL(path)
+            yield ctypes.CDLL(path)
         except OSError:
             continue
+
+
+def _numpy_cblas():
+    """{dtype: gemm} of the cblas NumPy's own OpenBLAS exports, or None."""
+    for lib in _numpy_openblas():
         for prefix, suffix, int_t in (("scipy_cblas_", "64_", ctypes.c_int64), ("cblas_", "64_", ctypes.c_int64),
                                       ("scipy_cblas_", "", ctypes.c_int), ("cblas_", "", ctypes.c_int)):
             try:
@@ -44,7 +51,54 @@ def _numpy_cblas():
     return None
 
 
+def _thread_setters():
+    """(get, set) of NumPy's OpenBLAS thread count, or None."""
+    for lib in _numpy_openblas():
+        for get, set_ in (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+                          ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+                          ("openblas_get_num_threads", "openblas_set_num_threads")):
+            try:
+                g, s = getattr(lib, get), getattr(lib, set_)
+            except AttributeError:
+                continue
+            g.restype, g.argtypes = ctypes.c_int, []
+            s.restype, s.argtypes = None, [ctypes.c_int]
+            return g, s
+    return None
+
+
 _CBLAS = _numpy_cblas()
+_THREADS = _thread_setters()
+_single = {"depth": 0, "saved": None}
+_single_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def blas_single_thread():
+    """Within it, each BLAS product runs on the thread that calls it (no BLAS threads): for callers
+    that run several products at once in their own threads (``lab.nn.data_parallel``). Nested and
+    concurrent uses are counted; the last one out restores the count it found."""
+    if _THREADS is None:
+        yield
+        return
+    get, set_ = _THREADS
+    with _single_lock:
+        if _single["depth"] == 0:
+            _single["saved"] = get()
+            set_(1)
+        _single["depth"] += 1
+    try:
+        yield
+    finally:
+        with _single_lock:
+            _single["depth"] -= 1
+            if _single["depth"] == 0:
+                set_(_single["saved"])
+
+
+def blas_threads():
+    """How many threads a BLAS product may use now (None if unknown)."""
+    return _THREADS[0]() if _THREADS else None
 
 
 def _operand(x):

@@ -47,6 +47,7 @@ def test_background_threads_give_way_to_the_gui_thread():
     import os
     import sys
     import threading
+    import time
 
     import pytest
 
@@ -70,3 +71,12 @@ def test_background_threads_give_way_to_the_gui_thread():
     assert os.getpriority(os.PRIO_PROCESS, main) == before  # the GUI thread keeps its priority
     for tid in priority._blas_threads():                    # NumPy's BLAS threads were lowered with the first job
         assert os.getpriority(os.PRIO_PROCESS, tid) >= priority.NICE
+    from lab.nn.data_parallel import run_parts
+
+    def part(i):
+        time.sleep(0.05)                                    # every part gets its own thread
+        return threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    got = run_parts(part, 3)                                # part 0 on this (GUI) thread, the rest in the pool
+    assert got[0] == (main, before)
+    assert all(tid != main and nice >= priority.NICE for tid, nice in got[1:])   # the engine's helpers too

@@ -10,6 +10,7 @@ import numpy as np
 from ...nn.autoencoder import SeedAutoencoder
 from ...nn.cnn import init_cnn
 from ...nn.conv_stack import ConvStack
+from ...nn.data_parallel import DataParallel
 from ...optim import Adam
 
 
@@ -41,7 +42,7 @@ class ResidualDenoiser(Denoiser):
         self.config = c = config
         channels = [1] + [c.channels] * (c.depth - 1) + [1]
         self.params = init_cnn(channels, rng=rng)
-        self.net = ConvStack(channels)                  # buffers reused from step to step
+        self.net = DataParallel(lambda: ConvStack(channels))  # halves of the batch on both cores; buffers reused
         self.params[f"W{c.depth - 1}"] *= 0.1  # start near the identity: predicted noise ~ 0
         self.opt = Adam(lr=c.lr)
 
