@@ -7,6 +7,7 @@ import numpy as np
 
 from .activations import logistic
 from .conv import inference
+from .data_parallel import batch_parts, run_parts, sum_grads
 from .dense import dense_backward, dense_forward
 from .losses import l2_loss, softmax, softmax_cross_entropy
 from .pool import avg_pool_backward, avg_pool_forward
@@ -87,11 +88,42 @@ class ConvLSTMClassifier:
             dhs, grads[l] = self._seq_backward(dhs, layers[l][1], need_dx=l > 0)  # backprop through time
         return None, (grads, hgrads)
 
-    def predict(self, xs, batch=64):
-        """Class probabilities for xs (T, N, C, H, W), in batches, forward only."""
-        out = []
-        with inference():
-            for i in range(0, xs.shape[1], batch):
-                (scores, _), _ = self.forward(xs[:, i:i + batch])
-                out.append(self.probabilities(scores))
-        return np.concatenate(out) if out else np.zeros((0, self.n_classes))
+    def loss_and_grads(self, xs, y, parts=1):
+        """One training pass over xs (T, N, C, H, W), labels y (N,), on up to ``parts`` slices of the
+        batch at once (``lab.nn.data_parallel``; every cost here is a mean over the batch, so each
+        slice's cost and gradient are weighted by its share and summed: the whole batch's, exactly).
+        -> scores (N, classes), cost, layers (the first slice's [(hs, caches)]: it holds sample 0),
+        (grads per layer, head grads)."""
+        n = len(y)
+
+        def part(i):
+            a, e = bounds[i]
+            (scores, hc), layers = self.forward(xs[:, a:e])
+            cost, dscores = self.cost(scores, y[a:e])
+            share = np.float32((e - a) / n)
+            _, grads = self.backward(dscores * share, (hc, layers))
+            return scores, cost * (e - a) / n, layers, grads
+
+        bounds = batch_parts(n, parts)
+        res = run_parts(part, len(bounds))
+        scores = res[0][0] if len(res) == 1 else np.concatenate([r[0] for r in res])
+        return scores, float(sum(r[1] for r in res)), res[0][2], sum_grads([r[3] for r in res])
+
+    def predict(self, xs, batch=64, parts=1):
+        """Class probabilities for xs (T, N, C, H, W), forward only: up to ``parts`` slices of the
+        batch at once, each in batches of ``batch``."""
+        N = xs.shape[1]
+        if N == 0:
+            return np.zeros((0, self.n_classes))
+        bounds = batch_parts(N, parts)
+
+        def part(i):
+            a, e = bounds[i]
+            out = []
+            with inference():                               # per thread: each part enters it
+                for j in range(a, e, batch):
+                    (scores, _), _ = self.forward(xs[:, j:min(j + batch, e)])
+                    out.append(self.probabilities(scores))
+            return np.concatenate(out)
+
+        return np.concatenate(run_parts(part, len(bounds)))

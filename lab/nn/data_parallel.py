@@ -86,9 +86,24 @@ def run_parts(fn, n):
         return [first] + [f.result() for f in futures]
 
 
-def _bounds(N, parts):
+def batch_parts(N, parts):
+    """[(start, end)] of up to ``parts`` near-equal, non-empty slices of a batch of N."""
+    parts = max(1, min(parts, N))
     edges = np.linspace(0, N, parts + 1).round().astype(int)
     return [(a, e) for a, e in zip(edges[:-1], edges[1:])]
+
+
+def sum_grads(trees):
+    """The element-wise sum of several gradient trees (dicts / lists / tuples of arrays), in order."""
+    first = trees[0]
+    if isinstance(first, dict):
+        return {k: sum_grads([t[k] for t in trees]) for k in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(sum_grads([t[i] for t in trees]) for i in range(len(first)))
+    total = first
+    for t in trees[1:]:
+        total = total + t
+    return total
 
 
 class DataParallel:
@@ -110,7 +125,7 @@ class DataParallel:
 
     def forward(self, x, params):
         """x: (N, ...) -> out (N, ...), each replica keeping what its ``backward`` needs."""
-        split = _bounds(len(x), min(self.parts, len(x)))
+        split = batch_parts(len(x), self.parts)
         for i in range(len(split)):
             self._replica(i)
         outs = run_parts(lambda i: self.replicas[i].forward(x[split[i][0]:split[i][1]], params), len(split))
@@ -121,10 +136,7 @@ class DataParallel:
         """dout: like forward's out -> (dx or None, grads summed over the parts)."""
         split = self._split
         res = run_parts(lambda i: self.replicas[i].backward(dout[split[i][0]:split[i][1]], need_dx), len(split))
-        grads = dict(res[0][1])
-        for _, g in res[1:]:
-            for k, v in g.items():
-                grads[k] = grads[k] + v
+        grads = sum_grads([g for _, g in res])
         dx = None if not need_dx else res[0][0] if len(res) == 1 else np.concatenate([d for d, _ in res])
         return dx, grads
 

@@ -18,6 +18,7 @@ import numpy as np
 from ...data.gif import load_gif_folder
 from ...errors import DataError
 from ...nn.convlstm_classifier import ConvLSTMClassifier
+from ...nn.data_parallel import default_parts
 from ...nn.recurrent import last_gates
 from ...optim import Adam, GradientNoise
 from ..base import Experiment, Snapshot, config_field
@@ -163,17 +164,17 @@ class GIFExperiment(Experiment):
         return self.config.epochs * self.steps_per_epoch
 
     def predict(self, idx):
-        return self.net.predict(self.x[:, idx]) if len(idx) else np.zeros((0, len(self.classes)))
+        if not len(idx):
+            return np.zeros((0, len(self.classes)))
+        return self.net.predict(self.x[:, idx], parts=default_parts())
 
     # ------------------------------------------------------------------------- training
     def _train_step(self, xs, y):
         if self.config.mode == "dni":
             return self.dni.train_step(self.net, self.opts, self.head_opt, xs, y, self._check_finite,
                                        compare=(self.steps_done + 1) % 10 == 0)
-        (scores, hc), layers = self.net.forward(xs)
-        cost, dscores = self.net.cost(scores, y)
-        self._check_finite(cost=cost)
-        _, (grads, hgrads) = self.net.backward(dscores, (hc, layers))
+        scores, cost, layers, (grads, hgrads) = self.net.loss_and_grads(xs, y, parts=default_parts())
+        self._check_finite(cost=cost)                      # before any update
         for l, g in enumerate(grads):
             self.opts[l].update(self.net.params[l], g)
         self.head_opt.update(self.net.head, hgrads)
