@@ -7,18 +7,19 @@ optimizer, timed as that page says; one JSON line per workload:
 
 ``--check`` compares one iteration's loss and every parameter gradient of the float32 fast path with a
 float64 reference of the same network built on the textbook layers (for convolutions the direct
-sliding-window form), so a fast wrong kernel cannot pass. Compare with the PyTorch peer in the same
-command (torch in its own virtual environment, never a project dependency), e.g.:
+sliding-window form), so a fast wrong kernel cannot pass. ``--peer PYTHON`` compares with the PyTorch
+peer in one command (torch in its own virtual environment, never a project dependency): each round,
+each workload, torch_ref.py then ours, back to back; per-round ratios, their median, and the sgemm
+peak (blas_peak.py) before and after:
 
-    for r in 1 2 3; do for w in W1 W2 W3 W4; do
-      $TORCH_VENV/bin/python ../shared/bench/torch_ref.py --workload $w --seconds 10
-      python bench/workloads.py --workload $w --seconds 10; done; done
+    python bench/workloads.py --peer $TORCH_VENV/bin/python [--rounds 3] [--seconds 10]
 """
 
 import argparse
 import json
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ from lab.nn.activations import ACTIVATIONS, logistic  # noqa: E402
 from lab.nn.dense import dense_backward, dense_forward  # noqa: E402
 from lab.nn.losses import bce_with_logits, softmax_cross_entropy  # noqa: E402
 from lab.nn.conv_stack import ConvStack  # noqa: E402
-from lab.nn.data_parallel import DataParallel  # noqa: E402
+from lab.nn.data_parallel import DataParallel, batch_parts, default_parts, run_parts, sum_grads  # noqa: E402
 from lab.nn.convlstm_rows import convlstm_rows_backward, convlstm_rows_forward  # noqa: E402
 from lab.nn.mlp import MLP  # noqa: E402
 from lab.optim import Adam  # noqa: E402
@@ -160,13 +161,13 @@ class W3:
         self.y = np.array([0, 1, 0, 1])
         self.opt = Adam(lr=1e-3)
 
-    def head(self, h):
-        """h_3 -> loss, dh_3, head grads"""
+    def head(self, h, y=None):
+        """h_3 -> loss, dh_3, head grads (y: the labels of h's samples, default all)"""
         p = self.params
         H, Wd = h.shape[2:]
         feat = h.mean(axis=(2, 3))
         scores, dcache = dense_forward(feat, p["Wh"], p["bh"])
-        loss, ds = softmax_cross_entropy(scores, self.y)
+        loss, ds = softmax_cross_entropy(scores, self.y if y is None else y)
         dfeat, dWh, dbh = dense_backward(ds, dcache)
         return loss, np.broadcast_to(dfeat[:, :, None, None] / (H * Wd), h.shape), dWh, dbh
 
@@ -176,14 +177,24 @@ class W3:
         p, r = self.params, self.ROWS
         xs = self.x.transpose(1, 0, 2, 3, 4)                              # (T, B, 1, H, W)
         cell = {"Wx": p["Wg"][r, :1], "Wh": p["Wg"][r, 1:], "b": p["bg"][r]}
-        hs, cache = convlstm_rows_forward(xs, cell, 16)
-        loss, dh, dWh, dbh = self.head(hs[-1])
-        dhs = np.zeros_like(hs)
-        dhs[-1] = dh
-        _, g = convlstm_rows_backward(dhs, cache, need_dx=False)
+        B = len(self.y)
+        bounds = batch_parts(B, default_parts())
+
+        def part(i):                                # halves of the batch on both cores, as the GIF tab
+            a, e = bounds[i]
+            share = (e - a) / B                     # the loss is a mean over the batch
+            hs, cache = convlstm_rows_forward(xs[:, a:e], cell, 16)
+            loss, dh, dWh, dbh = self.head(hs[-1], self.y[a:e])
+            dhs = np.zeros_like(hs)
+            dhs[-1] = dh * np.float32(share)
+            _, g = convlstm_rows_backward(dhs, cache, need_dx=False)
+            return loss * share, (g, dWh * np.float32(share), dbh * np.float32(share))
+
+        res = run_parts(part, len(bounds))
+        g, dWh, dbh = sum_grads([gr for _, gr in res])
         dWg, dbg = np.empty_like(p["Wg"]), np.empty_like(p["bg"])
         dWg[r], dbg[r] = np.concatenate([g["Wx"], g["Wh"]], axis=1), g["b"]
-        return float(loss), {"Wg": dWg, "bg": dbg, "Wh": dWh, "bh": dbh}
+        return float(sum(lo for lo, _ in res)), {"Wg": dWg, "bg": dbg, "Wh": dWh, "bh": dbh}
 
     def loss_and_grads_steps(self):
         p = self.params
@@ -327,14 +338,69 @@ def check(name):
             "loss_rel_error": rel_loss, "grad_max_rel_error": worst, "ok": bool(ok)}
 
 
+def _last_json(cmd):
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    lines = [ln for ln in out.splitlines() if ln.startswith("{")]
+    return json.loads(lines[-1]) if lines else {}
+
+
+def sgemm_peak():
+    """The float32 sgemm peak that ../shared/bench/blas_peak.py reports (median, GFLOP/s), or None."""
+    script = SHARED_BENCH / "blas_peak.py"
+    if not script.exists():
+        return None
+    got = _last_json([sys.executable, str(script)])
+    return next((v.get("peak_median", {}).get("float32") for v in got.get("variants", {}).values()), None)
+
+
+def against_peer(peer, names, rounds, seconds):
+    """Each round, every workload: the peer (torch_ref.py under ``peer``), then ours, each in its own
+    process, back to back (a slow minute on a shared machine then costs both). One JSON line per
+    round and workload, then per workload the median of the per-round ratios and the ratio of the
+    medians, with the machine's sgemm peak measured before and after."""
+    peak = [sgemm_peak()]
+    got = {n: [] for n in names}
+    for r in range(rounds):
+        for n in names:
+            theirs = _last_json([peer, str(SHARED_BENCH / "torch_ref.py"), "--workload", n, "--seconds", str(seconds)])
+            ours = _last_json([sys.executable, __file__, "--workload", n, "--seconds", str(seconds)])
+            t, o = theirs.get("it_per_s"), ours.get("it_per_s")
+            ratio = o / t if t and o else None
+            got[n].append((t, o, ratio))
+            print(json.dumps({"workload": n, "round": r + 1, "torch_it_per_s": t, "ours_it_per_s": o,
+                              "ratio": ratio}), flush=True)
+    peak.append(sgemm_peak())
+    ok = True
+    for n in names:
+        rows = [g for g in got[n] if g[2] is not None]
+        if not rows:
+            ok = False
+            print(json.dumps({"workload": n, "summary": True, "error": "no timing from one side"}), flush=True)
+            continue
+        med_ratio = statistics.median(g[2] for g in rows)
+        ratio_of_medians = statistics.median(g[1] for g in rows) / statistics.median(g[0] for g in rows)
+        ok &= med_ratio >= 1.0
+        print(json.dumps({"workload": n, "summary": True, "rounds": len(rows), "median_ratio": round(med_ratio, 3),
+                          "ratio_of_medians": round(ratio_of_medians, 3), "min_ratio": round(min(g[2] for g in rows), 3),
+                          "goal_ratio": 1.0, "met": med_ratio >= 1.0, "sgemm_peak_gflops_before_after": peak}),
+              flush=True)
+    return 0 if ok else 1
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workload", choices=list(WORKLOADS), action="append")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--check", action="store_true", help="compare with a float64 reference instead of timing")
+    ap.add_argument("--peer", metavar="PYTHON", help="a Python with torch: time torch_ref.py under it against ours, "
+                                                     "round by round, and print the ratios")
+    ap.add_argument("--rounds", type=int, default=3, help="with --peer: rounds (default 3)")
     a = ap.parse_args(argv)
+    names = a.workload or list(WORKLOADS)
+    if a.peer:
+        return against_peer(a.peer, names, a.rounds, a.seconds)
     status = 0
-    for name in a.workload or list(WORKLOADS):
+    for name in names:
         res = check(name) if a.check else run(name, a.seconds)
         status |= 0 if res.get("ok", True) else 1
         print(json.dumps(res), flush=True)
