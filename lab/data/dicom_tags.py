@@ -14,6 +14,17 @@ _BINARY = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d"}
 _TAGS = {}           # keyword -> tag number
 
 
+def _element(ds, tag):
+    """The stored element of ``tag`` (raw or converted), None when absent, _SLOW when this dataset
+    is not a plain pydicom Dataset. Reads pydicom's tag dictionary directly: ``get_item`` converts
+    the key and checks for deferred reads on every call (a deferred element, value None, is left to
+    the slow path, which reads it)."""
+    d = getattr(ds, "_dict", None)
+    if not isinstance(d, dict):
+        return _SLOW if not hasattr(ds, "get_item") else ds.get_item(tag)
+    return d.get(tag)
+
+
 def _fast_value(ds, name):
     """The value of a not yet converted element of a few plain VRs, read from its bytes (binary
     numbers by pydicom's ``convert_numbers``; decimal and integer strings; code strings), or _SLOW.
@@ -23,21 +34,21 @@ def _fast_value(ds, name):
     tag = _TAGS.get(name)
     if tag is None:
         from pydicom.datadict import tag_for_keyword
-        tag = _TAGS[name] = tag_for_keyword(name) or _SLOW
-    if tag is _SLOW or not hasattr(ds, "get_item"):
+        from pydicom.tag import Tag
+        number = tag_for_keyword(name)
+        tag = _TAGS[name] = _SLOW if number is None else Tag(number)
+    if tag is _SLOW:
         return _SLOW
-    elem = ds.get_item(tag)
+    elem = _element(ds, tag)
     if elem is None:
         return None
-    if type(elem).__name__ != "RawDataElement" or elem.value is None:
+    if elem is _SLOW or elem.__class__ is not _pydicom("raw") or elem.value is None:
         return _SLOW
-    from pydicom.datadict import dictionary_VR
-    from pydicom.values import convert_numbers
     try:
-        vr = elem.VR or dictionary_VR(tag)
+        vr = elem.VR or _pydicom("vr")(tag)
         raw = elem.value
         if vr in _BINARY:
-            v = convert_numbers(raw, elem.is_little_endian, _BINARY[vr])
+            v = _pydicom("numbers")(raw, elem.is_little_endian, _BINARY[vr])
             return list(v) if not isinstance(v, (int, float, str)) else v
         if vr not in ("DS", "IS", "CS"):
             return _SLOW
@@ -48,6 +59,20 @@ def _fast_value(ds, name):
         return vals[0] if len(vals) == 1 else vals
     except Exception:  # noqa: BLE001 — bytes that do not parse: pydicom's slow path reports them
         return _SLOW
+
+
+_PYDICOM = {}
+
+
+def _pydicom(name):
+    """pydicom's RawDataElement class, dictionary_VR and convert_numbers, imported once (pydicom
+    loads only when a DICOM file is read)."""
+    if not _PYDICOM:
+        from pydicom.datadict import dictionary_VR
+        from pydicom.dataelem import RawDataElement
+        from pydicom.values import convert_numbers
+        _PYDICOM.update(raw=RawDataElement, vr=dictionary_VR, numbers=convert_numbers)
+    return _PYDICOM[name]
 
 
 class Tags:
