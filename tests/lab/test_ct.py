@@ -175,3 +175,20 @@ def test_classical_baselines_stop_when_asked():
     with pytest.raises(Cancelled):
         run_baselines(x, x, should_stop=lambda: True)
     assert set(run_baselines(x[:1], x[:1], should_stop=lambda: False)) >= {"non-local means"}
+
+
+def test_first_evaluation_reports_progress_and_a_stale_one_stops():
+    """A load prepares the first view in the loader's thread: its held-out slices are denoised with
+    progress shown, and a load the user has replaced stops there instead of finishing for nothing."""
+    from lab.errors import Cancelled
+    from lab.progress import reporting
+    seen = []
+    with reporting(lambda done, total, what: seen.append((done, total, what))):
+        e = quick()
+        e.prepare()
+    denoising = [(d, t) for d, t, w in seen if w == "denoising the held-out slices"]
+    assert denoising and denoising[-1][1] == len(e.slices.test_ids) and denoising[0][0] == 0
+    e2 = quick()
+    with reporting(cancelled=lambda: True), pytest.raises(Cancelled):
+        e2.prepare()
+    e2.step()                                            # outside a load nothing stops it

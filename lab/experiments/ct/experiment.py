@@ -17,6 +17,8 @@ import numpy as np
 from ...errors import DataError
 from ...imaging.denoisers import run_baselines
 from ...imaging.metrics import psnr, ssim
+from ...nn.data_parallel import default_parts
+from ...progress import tick
 from ..base import Experiment, Snapshot, config_field
 from ..registry import register
 from .denoisers import make_denoiser
@@ -132,7 +134,12 @@ class CTExperiment(Experiment):
         s = self.slices
         k = self.preview if preview is None else preview
         t0 = time.perf_counter()
-        den, res = self.denoise(np.stack(s.test_noisy))     # one slice at a time per core: bounded memory
+        n, step = len(s.test_noisy), default_parts()
+        pairs = []
+        for a in range(0, n, step):                          # a slice per core at a time: bounded memory
+            tick(a, n, "denoising the held-out slices")       # a load can show it, and cancel a stale one
+            pairs.append(self.denoise(np.stack(s.test_noisy[a:a + step])))
+        den, res = np.concatenate([d for d, _ in pairs]), np.concatenate([r for _, r in pairs])
         seconds = time.perf_counter() - t0  # our denoiser's time on the held-out slices, as the baselines'
         m = {"denoise_seconds": seconds, **self._noisy_metrics(),
              "psnr_denoised": float(np.mean([psnr(c, d) for c, d in zip(s.test_clean, den)])),
