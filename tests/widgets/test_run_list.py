@@ -105,3 +105,36 @@ def test_the_x_axis_is_the_step_the_epoch_or_wall_time(qtbot, open_tab, tmp_path
     tab.run_list.x_axis.setCurrentText("wall time")
     walls = plot.curves["batch_cost"].getData()[0]
     assert walls[0] == 0 and np.all(np.diff(walls) >= 0)
+
+
+def test_a_listing_moves_only_the_runs_that_came_or_went(qtbot, tmp_path):
+    from pathlib import Path
+
+    from PySide6.QtCore import Qt
+
+    from lab.runs.store import RunInfo
+    from widgets.run_list import RunList
+
+    rl = RunList("gan")
+    qtbot.addWidget(rl)
+
+    def run(i, status="finished"):
+        return RunInfo(folder=Path(tmp_path) / f"run{i}", experiment="gan", name=f"run {i}",
+                       created=f"2026-11-26T10:0{i}:00", status=status, colour=i)
+
+    def folders():
+        return [rl.tree.topLevelItem(i).data(0, Qt.UserRole) for i in range(rl.tree.topLevelItemCount())]
+
+    rl._on_listed(([run(3), run(2), run(1)], []))
+    kept = rl.item(str(run(2).folder))
+    rl.show_run(str(run(1).folder))
+    rl.live_folder = str(run(4).folder)
+    rl._on_listed(([run(4, "running"), run(3), run(2)], []))   # run 4 began, run 1 was deleted
+    assert folders() == [str(run(i).folder) for i in (4, 3, 2)]
+    assert rl.item(str(run(2).folder)) is kept                     # the others' items stay as they were
+    live = rl.item(str(run(4).folder))
+    assert "(this run)" in live.text(0) and not live.flags() & Qt.ItemIsUserCheckable
+    assert kept.flags() & Qt.ItemIsUserCheckable and kept.checkState(0) == Qt.Unchecked
+    rl._on_listed(([run(2), run(4, "finished"), run(3)], []))      # reordered, run 4 ended
+    assert folders() == [str(run(i).folder) for i in (2, 4, 3)] and rl.item(str(run(2).folder)) is kept
+    assert rl.item(str(run(4).folder)).text(2) == "finished"
