@@ -178,7 +178,8 @@ class ProgressPanel(QWidget):
             self._marks = [(t, s) for t, s in self._marks if now - t < 3.0] or [(now, step)]
         else:
             self._marks = []
-        self.bar.set_value(min(step, self.total), f"{step} / {self.total}")
+        text = f"{step} / {self.total}" if step <= self.total else f"{step} (planned {self.total})"  # continued
+        self.bar.set_value(min(step, self.total), text)
         rate = 0.0
         if len(self._marks) >= 2:
             (t0, s0), (t1, s1) = self._marks[0], self._marks[-1]

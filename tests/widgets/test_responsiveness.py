@@ -80,3 +80,15 @@ def test_background_threads_give_way_to_the_gui_thread():
     got = run_parts(part, 3)                                # part 0 on this (GUI) thread, the rest in the pool
     assert got[0] == (main, before)
     assert all(tid != main and nice >= priority.NICE for tid, nice in got[1:])   # the engine's helpers too
+
+
+def test_progress_past_the_planned_steps_says_so(qtbot):
+    from widgets.panels import ProgressPanel
+    p = ProgressPanel()
+    qtbot.addWidget(p)
+    p.reset(20)
+    p.update_step(12)
+    assert p.bar.format() == "12 / 20" and p.bar.value() == 12
+    p.update_step(300, running=False)                      # Start continues past the plan
+    assert p.bar.format() == "300 (planned 20)" and p.bar.value() == 20
+    assert "planned steps done" in p.label.text()
