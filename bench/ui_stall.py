@@ -126,6 +126,9 @@ def main():
             opens.append(("ct", SHARED / "dicom" / name))
     if (SHARED / "dicom" / "chest-ct-axial").is_dir():
         opens.append(("ct", folder_300(tmp)))
+    if not opens and not a.train_only:
+        emit(bench="ui_stall", what="open folders", skipped=f"{SHARED} is not present: no folder opened, "
+                                                            "and the tabs train on their built-in data")
     for tab_name, path in opens:
         if (a.only and a.only != tab_name) or a.train_only:
             continue
