@@ -99,6 +99,8 @@ def test_heat_maps_stay_crisp(qtbot, open_tab, tmp_path):
     a = png(svg.with_suffix(".png"))
     b = cairo_png(svg, (a.shape[1], a.shape[0]))
     assert np.abs(a - b).mean() < 6
+    texts = re.findall(r"<text[^>]*>\s*([^<]*?)\s*</text>", svg.read_text())
+    assert {"0", "5", "9"} <= set(texts)                          # the cells' numbers, as text
     # every page's figures, the pages never shown too (each is laid out for its export)
     files = exported(tab, tmp_path / "all")
     svgs = [f for f in files if f.suffix == ".svg"]
