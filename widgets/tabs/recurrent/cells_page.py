@@ -64,7 +64,8 @@ class RecurrentTab(ExperimentTab):
         for p in (self.loss_plot, self.test_plot):
             p.getPlotItem().setLabel("bottom", "step (minibatch)")
         self.mean_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#888", width=1.5, style=Qt.DashLine),
-                                         label="predicting the mean", labelOpts={"color": "#555", "position": 0.85})
+                                         label="predicting the mean", labelOpts={"color": "#555", "position": 0.97,
+                                                                                   "anchors": [(1, 1), (1, 0)]})
         self.test_plot.getPlotItem().addItem(self.mean_line)
         self.grad_plot = pg.PlotWidget()
         pi = style(self.grad_plot, "Gradient reaching each step: ‖∂L/∂hₜ‖", "time step t",
