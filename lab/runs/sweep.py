@@ -22,7 +22,8 @@ from pathlib import Path
 from .execute import build_experiment, run_experiment
 from .store import key_metric, new_run_folder, owner, runs_root
 
-BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+            "NUMPY_LAB_PARTS")  # lab.nn.data_parallel: one part of a batch at a time
 
 
 def plan(experiment, grid, seeds=1, preset=None, base=None, steps=None, root=None):
@@ -102,8 +103,8 @@ def materialise(result):
 
 @contextlib.contextmanager
 def one_blas_thread():
-    """Worker processes started inside inherit one BLAS thread each: n workers share n cores
-    instead of n × cores threads spinning against each other."""
+    """Worker processes started inside inherit one BLAS thread each and split no batch into parts:
+    n workers share n cores instead of n × cores threads spinning against each other."""
     old = {k: os.environ.get(k) for k in BLAS_ENV}
     os.environ.update({k: "1" for k in BLAS_ENV})
     try:

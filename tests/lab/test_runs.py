@@ -156,3 +156,15 @@ def test_learning_rates_scale_once_in_config_and_optimizers():
     assert exp.scale_learning_rates(0.1) == ["g_lr", "d_lr"]
     assert exp.g_opt.lr == pytest.approx(0.1 * g) and exp.d_opt.lr == pytest.approx(0.1 * d)
     assert exp.config.g_lr == pytest.approx(0.1 * g)
+
+
+def test_sweep_workers_use_one_core_each(monkeypatch):
+    """A sweep's processes share the cores: each one gets one BLAS thread and splits no batch."""
+    import os
+
+    from lab.nn.data_parallel import default_parts
+    from lab.runs.sweep import one_blas_thread
+    monkeypatch.delenv("NUMPY_LAB_PARTS", raising=False)
+    with one_blas_thread():
+        assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and default_parts() == 1
+    assert "NUMPY_LAB_PARTS" not in os.environ
