@@ -35,6 +35,7 @@ def cores():
 
 
 def default_parts():
+    """Parts a batch is split into: one per core (at most MAX_PARTS), or ``NUMPY_LAB_PARTS``."""
     env = os.environ.get("NUMPY_LAB_PARTS", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
