@@ -32,7 +32,7 @@ def _denoised(experiment, v, rng):
     denoised a few slices at a time (one per core, bounded memory)."""
     slices = experiment.slices
     vol = slices.hu[v]
-    step = max(2, default_parts())
+    step = default_parts()
     for a in range(0, len(vol), step):
         noisy_hu = np.stack([slices.noisy(vol[i], rng) for i in range(a, min(a + step, len(vol)))])
         _, r = experiment.denoise(window(noisy_hu))

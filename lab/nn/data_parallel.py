@@ -144,15 +144,10 @@ class DataParallel:
     def predict(self, x, params):
         """x: (N, ...) -> out, one sample at a time per part (bounded memory for whole images)."""
         n = len(x)
+        if n == 0:
+            return self.replicas[0].predict(x, params)
         parts = min(self.parts, n)
-        if parts == 1:
-            return np.concatenate([self.replicas[0].predict(x[j:j + 1], params) for j in range(n)]) if n > 1 \
-                else self.replicas[0].predict(x, params)
         for i in range(parts):
             self._replica(i)
         outs = run_parts(lambda i: [self.replicas[i].predict(x[j:j + 1], params) for j in range(i, n, parts)], parts)
-        order = [None] * n
-        for i, got in enumerate(outs):
-            for j, y in zip(range(i, n, parts), got):
-                order[j] = y
-        return np.concatenate(order)
+        return np.concatenate([outs[j % parts][j // parts] for j in range(n)])   # part j % parts had sample j
