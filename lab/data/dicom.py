@@ -14,6 +14,8 @@
 """
 
 import os
+import stat
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from ..progress import tick
 from .dicom_read import Refused, quiet, read_image
 from .dicom_tags import Tags
 from .memo import remembered
+from .read_workers import read_all
 from .outcome import Outcome, outcomes_report
 
 PADDING_HU = -2000.0  # values at or below this (after rescale) are outside the field of view
@@ -141,45 +144,65 @@ def scan_folder(folder):
 def _scan(folder):
     files = list_files(folder)
     groups, outcomes, info = {}, [], {}
-    for n, f in enumerate(files):
-        tick(n, len(files), f"reading {Path(folder).name}")
-        try:
-            key, entries, image = _entry(f)
-        except Refused as e:
-            outcomes.append(Outcome(str(f), "refused", str(e)))
-        except DataError as e:
-            outcomes.append(Outcome(str(f), "skipped", str(e)))
-        else:
-            groups.setdefault(key, []).extend(entries)
-            info.setdefault(key, image)
-            outcomes.append(Outcome(str(f), "loaded", "; ".join(image.warnings)))
-    tick(len(files), len(files), f"reading {Path(folder).name}")
+    what = f"reading {Path(folder).name}"
+    tick(0, len(files), what)
+    with closing(read_all(files, _attempt)) as results:   # a cancel (tick raises) settles the readers
+        for n, (f, (status, value)) in enumerate(zip(files, results)):
+            if status == "loaded":
+                key, entries, first = value
+                groups.setdefault(key, []).extend(entries)
+                info.setdefault(key, first)
+                value = "; ".join(first.warnings)
+            outcomes.append(Outcome(str(f), status, value))
+            tick(n + 1, len(files), what)
     with quiet():
         series = [_make_series(key, slices, info[key]) for key, slices in groups.items()]
     series.sort(key=lambda s: (not s.trainable, s.description, s.uid))
     return series, outcomes
 
 
-def _entry(f):
-    """(group key, slices, DicomImage) for one file; DataError/Refused with the reason otherwise."""
-    if not f.is_file():
-        raise DataError("not a regular file")
+def _attempt(f):
+    """One file's outcome: ("loaded", (key, slices, FileInfo)), or ("skipped" | "refused", reason)."""
     try:
-        if f.stat().st_size == 0:
-            raise DataError("empty file (0 bytes)")
+        return "loaded", _entry(f)
+    except Refused as e:
+        return "refused", str(e)
+    except DataError as e:
+        return "skipped", str(e)
+
+
+@dataclass
+class FileInfo:
+    """What a series needs from one of its files besides the slices (small, so it crosses processes)."""
+    geometry: object
+    description: str
+    patient: str
+    warnings: list
+
+
+def _entry(f):
+    """(group key, slices, FileInfo) for one file; DataError/Refused with the reason otherwise."""
+    try:
+        st = f.stat()
     except OSError as e:
         raise DataError(f"cannot be read ({e.strerror or e})") from None
-    image = read_image(f)
+    if not stat.S_ISREG(st.st_mode):
+        raise DataError("not a regular file")
+    size = st.st_size
+    if size == 0:
+        raise DataError("empty file (0 bytes)")
+    image = read_image(f, size)
     g, ds = image.geometry, image.ds
     t = Tags(ds)
     with quiet():
         localizer = "LOCALIZER" in t.strs("ImageType")
         key = (t.str("SeriesInstanceUID") or "no-series-uid", g.orientation, g.rows, g.cols, image.colour, localizer)
         padding = t.float("PixelPaddingValue", None, say=False)
+        info = FileInfo(g, t.str("SeriesDescription"), t.str("PatientID"), image.warnings)
         if image.pixels.ndim == (4 if image.colour else 3):  # a multi-frame file is its own stack
-            return key + (str(f),), _frames(f, image, padding), image
+            return key + (str(f),), _frames(f, image, padding), info
         inst = t.int("InstanceNumber", None, say=False)
-    return key, [Slice(str(f), g.position, g.orientation, inst, 0, image.pixels, g.slope, g.intercept, padding)], image
+    return key, [Slice(str(f), g.position, g.orientation, inst, 0, image.pixels, g.slope, g.intercept, padding)], info
 
 
 def _frames(f, image, padding):
@@ -206,14 +229,14 @@ def _training_note(modality, colour, photometric):
     return f"not used for training: {what}" if what else ""
 
 
-def _make_series(key, slices, image):
+def _make_series(key, slices, info):
     uid, orient, rows, cols, colour, localizer = key[:6]
-    g, t = image.geometry, Tags(image.ds)
-    s = Series(uid=uid, modality=g.modality, description=t.str("SeriesDescription"),
+    g = info.geometry
+    s = Series(uid=uid, modality=g.modality, description=info.description,
                rows=rows, cols=cols, pixel_spacing=g.pixel_spacing, slices=slices, photometric=g.photometric,
-               patient=t.str("PatientID"), colour=colour, window=g.window,
+               patient=info.patient, colour=colour, window=g.window,
                training_note=_training_note(g.modality, colour, g.photometric))
-    s.notes.extend(dict.fromkeys(n for n in image.warnings if "unreadable" not in n))
+    s.notes.extend(dict.fromkeys(n for n in info.warnings if "unreadable" not in n))
     if not g.modality:
         s.notes.append("no Modality: treated as CT")
     if localizer:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 _EMPTY = (None, "", b"")
 _SLOW = object()     # "let pydicom convert this element"
 _BINARY = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d"}
+_TEXT = ("DS", "IS", "CS", "UI", "LO", "SH")   # read the fast way when their bytes are plain ASCII, which
+#                                              every character set a file may declare decodes the same
 _TAGS = {}           # keyword -> tag number
 
 
@@ -27,7 +29,8 @@ def _element(ds, tag):
 
 def _fast_value(ds, name):
     """The value of a not yet converted element of a few plain VRs, read from its bytes (binary
-    numbers by pydicom's ``convert_numbers``; decimal and integer strings; code strings), or _SLOW.
+    numbers by pydicom's ``convert_numbers``; decimal and integer strings; code strings, UIDs and
+    short texts in plain ASCII), or _SLOW.
     pydicom converts an element on first access through its hooks and value classes, ~20 µs each:
     a third of a series' load went there. Anything unusual (a VR not listed, bytes that do not
     parse) goes the slow way, so a malformed element is reported exactly as before."""
@@ -50,12 +53,12 @@ def _fast_value(ds, name):
         if vr in _BINARY:
             v = _pydicom("numbers")(raw, elem.is_little_endian, _BINARY[vr])
             return list(v) if not isinstance(v, (int, float, str)) else v
-        if vr not in ("DS", "IS", "CS"):
+        if vr not in _TEXT or not raw.isascii() or b"\x1b" in raw:   # ESC: an ISO 2022 character set
             return _SLOW
         parts = [x.strip(" \x00") for x in raw.decode("ascii").split("\\")]
         if not any(parts):
             return None
-        vals = parts if vr == "CS" else [float(x) for x in parts]
+        vals = [float(x) for x in parts] if vr in ("DS", "IS") else parts
         return vals[0] if len(vals) == 1 else vals
     except Exception:  # noqa: BLE001 — bytes that do not parse: pydicom's slow path reports them
         return _SLOW

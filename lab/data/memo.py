@@ -34,9 +34,10 @@ def signature(path):
 def freeze(obj):
     """Make the arrays in ``obj`` (and in its attributes, lists and tuples) read-only; returns obj."""
     seen = set()
+    plain = (int, float, str, bytes, bool, type(None))
 
     def walk(x, depth=0):
-        if id(x) in seen or depth > 8:
+        if isinstance(x, plain) or id(x) in seen or depth > 8:
             return
         seen.add(id(x))
         if isinstance(x, np.ndarray):

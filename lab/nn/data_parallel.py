@@ -21,17 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..machine import cores
 from .gemm import blas_single_thread
 
 MAX_PARTS = 8
-
-
-def cores():
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:                                 # not Linux
-        return os.cpu_count() or 1
 
 
 def default_parts():

@@ -22,8 +22,9 @@ from pathlib import Path
 from .execute import build_experiment, run_experiment
 from .store import key_metric, new_run_folder, owner, runs_root
 
-BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-            "NUMPY_LAB_PARTS")  # lab.nn.data_parallel: one part of a batch at a time
+BLAS_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "NUMPY_LAB_PARTS": "1",      # lab.nn.data_parallel: one part of a batch at a time
+            "NUMPY_LAB_READERS": "0"}    # lab.data.read_workers: a folder read in the worker itself
 
 
 def plan(experiment, grid, seeds=1, preset=None, base=None, steps=None, root=None):
@@ -103,10 +104,11 @@ def materialise(result):
 
 @contextlib.contextmanager
 def one_blas_thread():
-    """Worker processes started inside inherit one BLAS thread each and split no batch into parts:
-    n workers share n cores instead of n × cores threads spinning against each other."""
+    """Worker processes started inside inherit one BLAS thread each, split no batch into parts and
+    start no reader processes: n workers share n cores instead of n × cores threads and processes
+    running against each other."""
     old = {k: os.environ.get(k) for k in BLAS_ENV}
-    os.environ.update({k: "1" for k in BLAS_ENV})
+    os.environ.update(BLAS_ENV)
     try:
         yield
     finally:

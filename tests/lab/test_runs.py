@@ -159,12 +159,15 @@ def test_learning_rates_scale_once_in_config_and_optimizers():
 
 
 def test_sweep_workers_use_one_core_each(monkeypatch):
-    """A sweep's processes share the cores: each one gets one BLAS thread and splits no batch."""
+    """A sweep's processes share the cores: each one gets one BLAS thread, splits no batch and
+    starts no reader processes."""
     import os
 
+    from lab.data.read_workers import readers
     from lab.nn.data_parallel import default_parts
     from lab.runs.sweep import one_blas_thread
     monkeypatch.delenv("NUMPY_LAB_PARTS", raising=False)
+    monkeypatch.delenv("NUMPY_LAB_READERS", raising=False)
     with one_blas_thread():
-        assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and default_parts() == 1
-    assert "NUMPY_LAB_PARTS" not in os.environ
+        assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and default_parts() == 1 and readers() == 0
+    assert "NUMPY_LAB_PARTS" not in os.environ and "NUMPY_LAB_READERS" not in os.environ

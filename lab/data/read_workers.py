@@ -1,0 +1,389 @@
+"""Big DICOM folders are read on every core, by reader processes.
+
+pydicom parses in pure Python and holds the GIL: two threads never parse two files at once, and a
+folder read in the app's loader thread takes the GIL from the GUI thread. So a folder of
+``MIN_FILES`` files or more is read by one reader process per core (``python -m
+lab.data.read_workers``): each reads a file exactly as this process would (``read_one``, i.e.
+``dicom._attempt``) and sends back its outcome — the slices and the few header values a series
+needs, pickled. This process hands out paths, collects, and yields the outcomes in file order.
+
+- The readers start with the first big folder and stay for the next ones. Until one has started,
+  this process reads files itself, so no folder waits for them.
+- A reader that dies (a native decoder aborting on damaged bytes) costs only the file it was
+  reading: that file is refused with the reason, the reader restarts and the rest go on. A file
+  that takes longer than ``TIMEOUT_S`` is refused the same way. Untrusted bytes then reach the
+  in-process decoders only in small folders.
+- What a reader should not do (a file only python-gdcm decodes goes to the one isolated helper of
+  ``isolated.py``, owned by this process), any file a reader failed on unexpectedly, and files
+  over ``MAX_FILE_BYTES`` (one big multi-frame file gains nothing) are read here.
+- A reader inherits the scheduling priority of the thread that starts it (the app's loader thread
+  runs lowered). ``NUMPY_LAB_READERS=0`` reads in this process only, ``=N`` uses N readers;
+  the default is one per core on machines with more than one. POSIX only (pipes and ``select``).
+"""
+
+import atexit
+import importlib
+import io
+import os
+import pickle
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from ..machine import cores
+
+MIN_FILES = 8
+TIMEOUT_S = 60.0
+MAX_FILE_BYTES = 64 << 20
+IN_FLIGHT = 2                       # paths a reader holds at once: one read, one waiting
+_FRAME = struct.Struct("<Q")
+_ANSWER = struct.Struct("<QI")
+_ROOT = str(Path(__file__).resolve().parents[2])   # where ``lab`` is importable from
+
+
+def readers():
+    """How many reader processes a big folder uses (0: read in this process)."""
+    env = os.environ.get("NUMPY_LAB_READERS", "").strip()
+    if env.isdigit():
+        return int(env)
+    n = cores()
+    return n if n > 1 and os.name == "posix" else 0
+
+
+def _frame(obj):
+    """A request: its pickle's length, then the pickle."""
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return _FRAME.pack(len(data)) + data
+
+
+def _write_answer(channel, obj):
+    """An answer: the pickle's length and its buffers' count, their lengths, the pickle, the buffers.
+    Pixel arrays travel out of band (pickle protocol 5): written from the array itself, read into
+    the memory that becomes the array on this side — no copy in between."""
+    buffers = []
+    data = pickle.dumps(obj, protocol=5, buffer_callback=buffers.append)
+    raws = [b.raw() for b in buffers]
+    channel.write(_ANSWER.pack(len(data), len(raws)) + b"".join(_FRAME.pack(r.nbytes) for r in raws))
+    channel.write(data)
+    for r in raws:
+        channel.write(r)
+    channel.flush()
+
+
+def _how(code):
+    if code is not None and code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit {code}"
+
+
+class _Reader:
+    """One reader process and the paths it holds."""
+
+    def __init__(self):
+        env = dict(os.environ, NUMPY_LAB_READERS="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+                   MKL_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([_ROOT, os.environ.get("PYTHONPATH", "")]))
+        self.proc = subprocess.Popen([sys.executable, "-m", "lab.data.read_workers"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True)
+        self.fd = self.proc.stdout.fileno()
+        try:                              # a slice is 0.5 MB: one pipe's worth instead of eight
+            import fcntl
+            fcntl.fcntl(self.fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+        except (ImportError, AttributeError, OSError):
+            pass
+        self.ready = False
+        self.pending = deque()             # indices sent, in order
+        self.since = time.monotonic()      # when the oldest pending path was sent or last answered
+        os.set_blocking(self.fd, False)
+        self._raw = io.FileIO(self.fd, "rb", closefd=False)
+        self._head, self._need, self._parts, self._at = bytearray(), None, None, 0
+
+    def fileno(self):
+        return self.fd
+
+    def send(self, index, path):
+        """Hand ``path`` over; False when the process has already ended (the path is not taken)."""
+        try:
+            self.proc.stdin.write(_frame((index, str(path))))
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            self.ready = False
+            return False
+        if not self.pending:
+            self.since = time.monotonic()
+        self.pending.append(index)
+        return True
+
+    def receive(self):
+        """(messages, alive): the answers complete in what the pipe holds now (the pipe does not
+        block; call when ``select`` says readable)."""
+        out = []
+        while True:
+            if self._need is None:                 # the fixed header, then the buffers' lengths
+                want = _ANSWER.size if len(self._head) < _ANSWER.size else \
+                    _ANSWER.size + _FRAME.size * _ANSWER.unpack_from(self._head)[1]
+                if len(self._head) >= want:
+                    size, count = _ANSWER.unpack_from(self._head)
+                    lengths = struct.unpack_from(f"<{count}Q", self._head, _ANSWER.size)
+                    self._parts = [bytearray(n) for n in (size, *lengths)]
+                    self._need, self._at, self._head = 0, 0, bytearray()
+                    continue
+                try:
+                    data = os.read(self.fd, want - len(self._head))
+                except BlockingIOError:
+                    return out, True
+                except OSError:
+                    data = b""
+                if not data:
+                    return out, False
+                self._head += data
+                continue
+            part = self._parts[self._need]
+            if self._at < len(part):
+                try:
+                    n = self._raw.readinto(memoryview(part)[self._at:])
+                except OSError:
+                    n = 0
+                if n is None:
+                    return out, True
+                if n == 0:
+                    return out, False
+                self._at += n
+                continue
+            self._need, self._at = self._need + 1, 0
+            if self._need == len(self._parts):
+                out.append(pickle.loads(self._parts[0], buffers=self._parts[1:]))
+                self._need, self._parts = None, None
+
+    def stop(self, kill=False):
+        """End the process: close its input (it exits), or kill it. Returns its exit code."""
+        if kill and self.proc.poll() is None:
+            self.proc.kill()
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+        try:
+            return self.proc.wait(2)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+class ReaderPool:
+    """Reader processes for big folders; one folder at a time (``lock``)."""
+
+    def __init__(self, n):
+        self.n = n
+        self.lock = threading.Lock()
+        self.workers = []
+        self.broken = False       # readers that could not start: read in this process from now on
+        self.starts = self.deaths = 0
+
+    def _start(self, i):
+        self.starts += 1
+        if self.starts > 2 * self.n + 4 * (self.deaths + 1):   # readers dying without reading: stop
+            self.broken = True
+        try:
+            w = None if self.broken else _Reader()
+        except OSError:
+            self.broken = True
+        if w is None:
+            return None
+        if i < len(self.workers):
+            self.workers[i].stop(kill=True)      # already ended: this closes its pipes
+            self.workers[i] = w
+        else:
+            self.workers.append(w)
+        return w
+
+    def start(self, wait=0.0):
+        """Start the readers not running; with ``wait``, wait up to that many seconds until all
+        have said they are ready. True when all are."""
+        for i in range(self.n):
+            if i >= len(self.workers) or self.workers[i].proc.poll() is not None:
+                if self._start(i) is None:
+                    return False
+        deadline = time.monotonic() + wait
+        while wait and not all(w.ready for w in self.workers):
+            left = deadline - time.monotonic()
+            starting = [w for w in self.workers if not w.ready and w.proc.poll() is None]
+            if left <= 0 or not starting or not select.select(starting, [], [], left)[0]:
+                break
+            for w in starting:
+                messages, _ = w.receive()
+                w.ready = w.ready or "ready" in messages
+        return all(w.ready for w in self.workers)
+
+    def run(self, files, read_one):
+        """Yield ``read_one(file)``'s outcome for every file, in order; the readers do most of it."""
+        self.start()
+        todo, done, out = deque(range(len(files))), {}, 0
+        try:
+            while out < len(files):
+                live = [w for w in self.workers if w.proc.poll() is None or w.pending]
+                for w in live:
+                    while w.ready and len(w.pending) < IN_FLIGHT and todo:
+                        i = todo.popleft()
+                        if _size(files[i]) > MAX_FILE_BYTES:
+                            done[i] = read_one(files[i])
+                        elif not w.send(i, files[i]):
+                            todo.appendleft(i)
+                            break
+                if todo and not any(w.ready for w in live):
+                    i = todo.popleft()                 # readers still starting (or none): read here
+                    done[i] = read_one(files[i])
+                while out in done:
+                    yield done.pop(out)
+                    out += 1
+                if out >= len(files):
+                    break
+                if not live:
+                    continue
+                wait = 0 if todo and not any(w.ready for w in live) else 0.5
+                readable = select.select(live, [], [], wait)[0]
+                for w in readable:
+                    messages, alive = w.receive()
+                    for m in messages:
+                        if m == "ready":
+                            w.ready = True
+                            continue
+                        index, status, value = m
+                        w.pending.popleft()
+                        w.since = time.monotonic()
+                        done[index] = read_one(files[index]) if status == "here" else (status, value)
+                    if not alive:
+                        self.deaths += bool(w.pending)
+                        self._lost(w, files, todo, done, f"the reader process died ({_how(w.stop())})")
+                now = time.monotonic()
+                for w in live:
+                    if w.pending and now - w.since > TIMEOUT_S:
+                        w.stop(kill=True)
+                        self._lost(w, files, todo, done, f"reading took longer than {TIMEOUT_S:g} s")
+                for i, w in enumerate(self.workers):
+                    if w.proc.poll() is not None and not w.pending and not self.broken and todo:
+                        self._start(i)
+        finally:
+            self._settle()
+
+    def _lost(self, w, files, todo, done, why):
+        """A reader ended: the path it was reading is refused with ``why``, the others go back."""
+        if w.pending:
+            culprit = w.pending.popleft()
+            done[culprit] = ("refused", f"{why} while reading this file; the other files were read")
+            todo.extendleft(reversed(w.pending))
+            w.pending.clear()
+        w.ready = False
+
+    def _settle(self):
+        """After a folder (or a cancel): take the answers still owed and drop them, so the next
+        folder starts clean; a reader that does not answer in time is stopped."""
+        deadline = time.monotonic() + 2.0
+        for w in self.workers:
+            while w.pending and w.proc.poll() is None and time.monotonic() < deadline:
+                if select.select([w], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                    messages, alive = w.receive()
+                    for m in messages:
+                        if m == "ready":
+                            w.ready = True
+                        else:
+                            w.pending.popleft()
+                    if not alive:
+                        break
+            if w.pending:
+                w.stop(kill=True)
+                w.pending.clear()
+                w.ready = False
+
+    def close(self):
+        with self.lock:
+            for w in self.workers:
+                w.stop()
+            self.workers = []
+
+
+def _size(path):
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def read_all(files, read_one):
+    """``read_one(f)`` for every file, in order: through the readers for a big folder, here otherwise
+    (and when another folder has the readers)."""
+    global _pool
+    n = readers()
+    if n <= 0 or len(files) < MIN_FILES:
+        for f in files:
+            yield read_one(f)
+        return
+    with _pool_lock:
+        if _pool is None:
+            _pool = ReaderPool(n)
+            atexit.register(_pool.close)
+        pool = _pool
+    if pool.broken or not pool.lock.acquire(blocking=False):
+        for f in files:
+            yield read_one(f)
+        return
+    try:
+        yield from pool.run(files, read_one)
+    finally:
+        pool.lock.release()
+
+
+def _forget_in_child():
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()   # a forked child starts its own readers
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
+def _serve():  # a reader process
+    channel = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)                             # a stray print cannot corrupt the channel
+    importlib.import_module("pydicom.pixels")   # before "ready": the first file is read at full speed
+    from . import dicom, dicom_read
+    dicom_read.HELPER_HERE = False
+    fault, _, fault_on = os.environ.get("NUMPY_LAB_READER_FAULT", "").partition(":")   # for the tests
+    _write_answer(channel, "ready")
+    inp = sys.stdin.buffer
+    while True:
+        head = inp.read(_FRAME.size)
+        if len(head) < _FRAME.size:
+            return
+        index, path = pickle.loads(inp.read(_FRAME.unpack(head)[0]))
+        if fault_on and path.endswith(fault_on):
+            if fault == "abort":
+                os.abort()
+            if fault == "hang":
+                time.sleep(3600)
+        try:
+            if fault == "raise" and fault_on and path.endswith(fault_on):
+                raise RuntimeError("injected")
+            status, value = dicom._attempt(Path(path))
+        except dicom_read.NeedsHelper:
+            status, value = "here", ""
+        except Exception as e:  # noqa: BLE001 — this process reads the file again and reports
+            status, value = "here", repr(e)
+        _write_answer(channel, (index, status, value))
+
+
+if __name__ == "__main__":
+    _serve()

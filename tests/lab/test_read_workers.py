@@ -1,0 +1,123 @@
+"""Big DICOM folders read by reader processes give exactly what this process reads, and a reader that
+crashes, hangs or fails costs only the file it was reading."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from lab.data import dicom, read_workers
+from lab.data.phantom import ct_phantom_folder
+from lab.errors import Cancelled
+from lab.progress import reporting
+
+pytestmark = pytest.mark.skipif(read_workers.os.name != "posix", reason="reader processes are POSIX only")
+
+
+@pytest.fixture
+def folder(tmp_path):
+    src = ct_phantom_folder()
+    dst = tmp_path / "study"
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".*"))
+    (dst / "notes.txt").write_text("not an image")
+    (dst / "empty.dcm").write_bytes(b"")
+    first = sorted(dst.glob("IM*"))[0]
+    (dst / "cut.dcm").write_bytes(first.read_bytes()[:3000])    # a header without its pixels
+    return dst
+
+
+def _scan(folder, monkeypatch, readers):
+    monkeypatch.setenv("NUMPY_LAB_READERS", str(readers))
+    dicom._scan.forget()
+    return dicom.scan_folder(folder)
+
+
+def _same(a, b):
+    (sa, oa), (sb, ob) = a, b
+    assert oa == ob
+    assert [s.key for s in sa] == [s.key for s in sb]
+    for x, y in zip(sa, sb):
+        assert x.notes == y.notes and x.problems == y.problems and x.slice_spacing == y.slice_spacing
+        assert [sl.path for sl in x.slices] == [sl.path for sl in y.slices]
+        for p, q in zip(x.slices, y.slices):
+            assert (p.position, p.slope, p.intercept) == (q.position, q.slope, q.intercept)
+            np.testing.assert_array_equal(p.pixels, q.pixels)
+
+
+def test_readers_read_what_this_process_reads(folder, monkeypatch):
+    here = _scan(folder, monkeypatch, 0)
+    assert len(here[1]) >= read_workers.MIN_FILES
+    first = _scan(folder, monkeypatch, 2)      # readers start while this process reads
+    assert read_workers._pool.start(wait=30)
+    again = _scan(folder, monkeypatch, 2)      # readers ready
+    _same(here, first)
+    _same(here, again)
+    status = {o.file.rsplit("/", 1)[1]: o.status for o in here[1]}
+    assert status["notes.txt"] == "skipped" and status["empty.dcm"] == "skipped"
+    assert sum(s == "loaded" for s in status.values()) == 16
+    pool = read_workers._pool
+    assert pool is not None and any(w.ready for w in pool.workers)
+    hu, _ = again[0][0].load_hu()
+    assert hu.dtype == np.float32 and np.isfinite(hu).all()
+
+
+def _run(pool, folder):
+    files = dicom.list_files(folder)
+    assert pool.start(wait=30)
+    try:
+        return files, list(pool.run(files, dicom._attempt))
+    finally:
+        pool.close()
+
+
+def test_a_reader_that_crashes_costs_only_its_file(folder, monkeypatch):
+    victim = sorted(folder.glob("IM*"))[5].name
+    monkeypatch.setenv("NUMPY_LAB_READER_FAULT", f"abort:{victim}")
+    files, results = _run(read_workers.ReaderPool(2), folder)
+    by_name = {f.name: r for f, r in zip(files, results)}
+    status, reason = by_name[victim]
+    assert status == "refused" and "died (signal SIGABRT)" in reason
+    loaded = [n for n, (s, _) in by_name.items() if s == "loaded"]
+    assert len(loaded) == 15 and victim not in loaded
+
+
+def test_a_reader_that_hangs_is_stopped(folder, monkeypatch):
+    victim = sorted(folder.glob("IM*"))[2].name
+    monkeypatch.setenv("NUMPY_LAB_READER_FAULT", f"hang:{victim}")
+    monkeypatch.setattr(read_workers, "TIMEOUT_S", 1.5)
+    files, results = _run(read_workers.ReaderPool(2), folder)
+    by_name = {f.name: r for f, r in zip(files, results)}
+    assert by_name[victim][0] == "refused" and "longer than 1.5 s" in by_name[victim][1]
+    assert sum(s == "loaded" for s, _ in results) == 15
+
+
+def test_a_file_a_reader_fails_on_is_read_here(folder, monkeypatch):
+    victim = sorted(folder.glob("IM*"))[7].name
+    monkeypatch.setenv("NUMPY_LAB_READER_FAULT", f"raise:{victim}")
+    calls = []
+
+    def here(f):
+        calls.append(f.name)
+        return dicom._attempt(f)
+    pool = read_workers.ReaderPool(2)
+    files = dicom.list_files(folder)
+    try:
+        assert pool.start(wait=30)
+        results = list(pool.run(files, here))
+    finally:
+        pool.close()
+    assert calls == [victim]
+    assert sum(s == "loaded" for s, _ in results) == 16
+
+
+def test_a_cancelled_folder_leaves_the_readers_clean(folder, monkeypatch):
+    monkeypatch.setenv("NUMPY_LAB_READERS", "2")
+    _scan(folder, monkeypatch, 2)
+    assert read_workers._pool.start(wait=30)
+    seen = []
+    with pytest.raises(Cancelled):
+        with reporting(lambda done, total, what: seen.append(done), lambda: len(seen) > 4):
+            _scan(folder, monkeypatch, 2)
+    series, outcomes = _scan(folder, monkeypatch, 2)
+    assert len(outcomes) == len(dicom.list_files(folder))
+    assert sum(o.status == "loaded" for o in outcomes) == 16 and len(series[0].slices) == 16
