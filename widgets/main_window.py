@@ -6,6 +6,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
 import lab
+from lab.data import read_workers
 
 from . import imports
 from .resources import app_icon
@@ -17,6 +18,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings=None):
         super().__init__()
         imports.start()  # the libraries the tabs' data readers need, in one background thread
+        read_workers.keep_readers()  # folders come one after another: DICOM reader processes stay up
         self.settings = settings or QSettings()
         self.setWindowTitle("NumPy Lab")
         self.setWindowIcon(app_icon())

@@ -26,8 +26,21 @@ def folder(tmp_path):
     return dst
 
 
+def test_a_one_off_small_folder_starts_no_readers(folder, monkeypatch):
+    """Readers cost ~0.5 s of CPU each to start: a command reading a few dozen files does not
+    start them (the app says it will read many folders)."""
+    if read_workers.running():
+        pytest.skip("readers already started by an earlier test in this process")
+    monkeypatch.setenv("NUMPY_LAB_READERS", "2")
+    monkeypatch.setattr(read_workers, "_keep", False)
+    dicom._scan.forget()
+    dicom.scan_folder(folder)
+    assert not read_workers.running()
+
+
 def _scan(folder, monkeypatch, readers):
     monkeypatch.setenv("NUMPY_LAB_READERS", str(readers))
+    monkeypatch.setattr(read_workers, "_keep", True)          # as in the app
     dicom._scan.forget()
     return dicom.scan_folder(folder)
 
@@ -59,6 +72,19 @@ def test_readers_read_what_this_process_reads(folder, monkeypatch):
     assert pool is not None and any(w.ready for w in pool.workers)
     hu, _ = again[0][0].load_hu()
     assert hu.dtype == np.float32 and np.isfinite(hu).all()
+
+
+def test_answers_bigger_than_the_shared_memory_come_by_pipe(folder, monkeypatch):
+    here = _scan(folder, monkeypatch, 0)
+    monkeypatch.setattr(read_workers, "SLOT_BYTES", 4096)      # a 256 x 256 slice is 128 KB
+    files, results = _run(read_workers.ReaderPool(2), folder)
+    by_pipe = {f: r for f, r in zip(files, results)}
+    for o, s in ((o, by_pipe[dicom.Path(o.file)]) for o in here[1]):
+        assert s[0] == o.status
+    for series in here[0]:
+        for sl in series.slices:
+            status, (key, slices, info) = by_pipe[dicom.Path(sl.path)]
+            np.testing.assert_array_equal(slices[0].pixels, sl.pixels)
 
 
 def _run(pool, folder):
