@@ -6,8 +6,10 @@ timers run, and the next part goes on. A frame that updates six plots is then si
 event loop instead of one long one (Qt paints every dirty view of a window in one go, so a frame
 drawn at once is also painted at once).
 
-``done(cost)`` is called when the last part has run, with the seconds the parts took (not the turns
-in between): the worker's throttle sends no new frame before it, so frames never pile up.
+``done(cost)`` is called a turn after the last part has run, once Qt has painted what it changed,
+with the seconds the parts took (not the turns in between): the worker's throttle sends no new
+frame before it, so frames never pile up, and the worker, which waits between steps until then,
+leaves the interpreter to that painting too.
 """
 
 import time
@@ -19,6 +21,8 @@ class DrawPacer(QObject):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._parts, self._done, self._cost = None, None, 0.0
+        self._ending = False     # the last part has run: ``done`` follows in the next turn
+        self._ran = False        # a part of this frame has run (a view may wait to be painted)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -34,6 +38,7 @@ class DrawPacer(QObject):
         append rows that the new frame does not carry again."""
         self.finish()
         self._parts, self._done, self._cost = iter(parts if parts is not None else ()), done, 0.0
+        self._ran = False
         self._next()
 
     def finish(self):
@@ -45,22 +50,31 @@ class DrawPacer(QObject):
         """Run one part; the next one gets a turn of its own (``then_yield``) or follows at once."""
         if self._parts is None:
             return
+        if self._ending:
+            self._end(0.0)
+            return
         t0 = time.perf_counter()
         try:
             next(self._parts)
         except StopIteration:
-            self._end(time.perf_counter() - t0)
+            if then_yield and self._ran:        # Qt paints the last part's view before ``done``
+                self._cost += time.perf_counter() - t0
+                self._ending = True
+                self._timer.start()
+            else:
+                self._end(time.perf_counter() - t0)
             return
         except BaseException:
             self._end(time.perf_counter() - t0)  # a failing draw still releases the worker's next frame
             raise
         self._cost += time.perf_counter() - t0
+        self._ran = True
         if then_yield:
             self._timer.start()
 
     def _end(self, spent):
         done, cost = self._done, self._cost + spent
-        self._parts, self._done, self._cost = None, None, 0.0
+        self._parts, self._done, self._cost, self._ending = None, None, 0.0, False
         self._timer.stop()
         if done is not None:
             done(cost)

@@ -155,7 +155,8 @@ class ExperimentWorker(QObject):
     def _emit(self, force):
         frame = self._throttle.take(force)
         if frame is not None:
-            self.frame.emit(frame)
+            self._gui_idle.clear()   # the GUI will draw it: the next step waits (``drawing``) from now,
+            self.frame.emit(frame)   # not from when the GUI thread gets round to saying so
 
     def _record(self, snap):
         rec = self.recorder

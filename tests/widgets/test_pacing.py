@@ -47,3 +47,13 @@ def test_a_failing_part_still_calls_done(qtbot):
         pacer.finish()
     assert log == [0] and len(done) == 2 and not pacer.busy
 
+
+
+def test_done_comes_after_the_last_part_is_painted(qtbot):
+    """``done`` releases the worker: it comes a turn after the last part, when Qt has painted the
+    view that part changed, so the worker's next step does not compete with that painting."""
+    pacer, log, done = DrawPacer(), [], []
+    pacer.run(parts(log, 1), done.append)
+    assert log == [0] and not done and pacer.busy
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    assert len(done) == 1 and not pacer.busy

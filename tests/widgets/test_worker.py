@@ -141,18 +141,44 @@ def test_the_worker_waits_between_steps_while_the_gui_draws(qtbot, frames, monke
     exp = Counter()
     w = ExperimentWorker(exp)
     _workers.append(w)
+    drawing = [True]
+    w.frame.connect(lambda f: None if drawing[0] else w.mark_delivered())   # a GUI that draws at once
     w.drawing()
     w.start()
     qtbot.wait(200)
     assert exp.steps_done == 0 and w.state == "running"
+    drawing[0] = False
     w.mark_delivered()
     qtbot.waitUntil(lambda: exp.steps_done > 10, timeout=5000)
+    drawing[0] = True
     w.drawing()
     qtbot.wait(50)
     n = exp.steps_done
     qtbot.wait(150)
     assert exp.steps_done <= n + 1          # at most the step that was under way
+    drawing[0] = False
     w.mark_delivered()
     qtbot.waitUntil(lambda: exp.steps_done > n + 10, timeout=5000)
+    with qtbot.waitSignal(w.finished, timeout=5000):
+        w.stop()
+
+
+def test_a_frame_sent_holds_the_next_step_until_it_is_drawn(qtbot, frames, monkeypatch):
+    """The worker waits from the moment it sends a frame, not from when the GUI thread gets round
+    to ``drawing``: the step it would have started meanwhile took the interpreter from the GUI's
+    first drawing and painting."""
+    import widgets.worker as worker
+    monkeypatch.setattr(worker, "YIELD_S", 30.0)
+    exp = Counter()
+    w = ExperimentWorker(exp)
+    _workers.append(w)
+    got = []
+    w.frame.connect(got.append)              # a GUI still drawing: it never says delivered
+    w.start()
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)
+    qtbot.wait(200)
+    assert exp.steps_done == got[0].snapshot.step
+    w.mark_delivered()
+    qtbot.waitUntil(lambda: exp.steps_done > got[0].snapshot.step, timeout=5000)
     with qtbot.waitSignal(w.finished, timeout=5000):
         w.stop()

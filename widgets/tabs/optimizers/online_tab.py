@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGridLayout
 from lab.experiments.online_regression import LEARNERS, OnlineRegressionExperiment
 
 from ...plots import PALETTE, LiveCurves
+from ...plots.buffers import GrowBuffer
 from ...plots.style import SteadyRange, faded_lut, style
 from ..base import ExperimentTab
 
@@ -39,8 +40,9 @@ class OnlineTab(ExperimentTab):
         self.data_plot = pg.PlotWidget()
         pi = style(self.data_plot, "The stream and each learner's line", "x", "y")
         pi.addLegend(offset=(10, 10), labelTextColor="#222")
-        self.seen = pi.plot([], [], pen=None, symbol="o", symbolSize=3, symbolBrush=(120, 120, 120, 120),
-                            symbolPen=None, name="points seen")
+        self.seen = pg.ScatterPlotItem(symbol="o", size=3, brush=(120, 120, 120, 120), pen=None,
+                                       name="points seen")   # points only ever added: ``addPoints``
+        pi.addItem(self.seen)
         self.newest = pi.plot([], [], pen=None, symbol="o", symbolSize=9, symbolBrush="#d62728", name="newest")
         self.true_line = pi.plot([], [], pen=pg.mkPen("#000", width=1.5, style=Qt.DashLine), name="true line")
         self.lines = {k: pi.plot([], [], pen=pg.mkPen(PALETTE[i], width=2), name=k) for i, k in enumerate(LEARNERS)}
@@ -54,6 +56,7 @@ class OnlineTab(ExperimentTab):
         self.contour.setLookupTable(faded_lut("viridis", 0.6))  # faded by its colours, not item opacity
         pi.addItem(self.contour)
         self.paths = {k: pi.plot([], [], pen=pg.mkPen(PALETTE[i], width=2), name=k) for i, k in enumerate(LEARNERS)}
+        self._path_buffers = {k: GrowBuffer() for k in LEARNERS}   # the paths so far, grown by each frame's steps
         self.truth = pi.plot([], [], pen=None, symbol="star", symbolSize=14, symbolBrush="w", name="true weights")
         pi.setAspectLocked(True)
         pi.disableAutoRange()
@@ -66,12 +69,15 @@ class OnlineTab(ExperimentTab):
         g.addWidget(self.weight_plot, 0, 1)
         g.addWidget(self.dist_plot, 1, 0)
         g.addWidget(self.truth_plot, 1, 1)
-        self._frames = 0
+        self._frames, self._seen_n = 0, 0
 
     def clear_views(self):
         self.restart_curves((self.dist_plot, self.truth_plot))
         for item in (self.seen, self.newest, self.true_line, *self.lines.values(), *self.paths.values()):
             item.setData([], [])
+        for b in self._path_buffers.values():
+            b.clear()
+        self._seen_n = 0
         self._frames = 0
         for r in (self.data_y, *self.weight_ranges):
             r.reset()
@@ -95,20 +101,25 @@ class OnlineTab(ExperimentTab):
         point, true_w = frame.snapshot.arrays["point"], frame.snapshot.arrays["true_w"]
         # No lock (the GUI never waits for a step): the stream (xs, ys) is fixed when the run is built,
         # and a path only grows by appending new arrays, so its first n + 1 entries are final.
-        self.seen.setData(exp.xs[:n], exp.ys[:n])
-        self.data_y.cover(exp.ys[:n], true_w[0] * xs + true_w[1])
+        if n > self._seen_n:                # only the points that arrived since the last frame
+            self.seen.addPoints(exp.xs[self._seen_n:n], exp.ys[self._seen_n:n])
+            self.data_y.cover(exp.ys[self._seen_n:n], true_w[0] * xs + true_w[1])
+            self._seen_n = n
         yield
-        paths = {k: np.array(exp.paths[k][:n + 1]) for k in LEARNERS}
+        new = {}
+        for k, b in self._path_buffers.items():
+            new[k] = np.array(exp.paths[k][b.n:n + 1]).reshape(-1, 2)
+            b.extend(new[k][:, 0], new[k][:, 1])
         self.newest.setData([point[0]], [point[1]])
         self.true_line.setData(xs, true_w[0] * xs + true_w[1])
         self.truth.setData([true_w[0]], [true_w[1]])
         for k in LEARNERS:
             self.lines[k].setData(xs, m[f"slope/{k}"] * xs + m[f"intercept/{k}"])
         yield
-        for k in LEARNERS:
-            self.paths[k].setData(paths[k][:, 0], paths[k][:, 1])
-        self.weight_ranges[0].cover(*(p[:, 0] for p in paths.values()), [true_w[0]])
-        self.weight_ranges[1].cover(*(p[:, 1] for p in paths.values()), [true_w[1]])
+        for k, b in self._path_buffers.items():
+            self.paths[k].setData(b.x[:b.n], b.y[:b.n])
+        self.weight_ranges[0].cover(*(p[:, 0] for p in new.values()), [true_w[0]])
+        self.weight_ranges[1].cover(*(p[:, 1] for p in new.values()), [true_w[1]])
         yield
         self._frames += 1
         if self._frames % 15 == 0:  # the contours of every point seen so far: now and then
