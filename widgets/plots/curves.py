@@ -42,7 +42,9 @@ class BandCurves(pg.PlotWidget):
         self.y_range = SteadyRange(pi)
 
     def append_rows(self, rows, x_key):
-        """rows: [(step, metrics)]; the x of each point is metrics[x_key]."""
+        """rows: [(step, metrics)]; the x of each point is metrics[x_key]. A generator: it yields
+        after each series it changed (a line, its band's two edges and the fill between them),
+        so a paced draw gives the event loop a turn between series (``yield from``)."""
         for key, (_, lo, hi) in self.series.items():
             pts = [(m[x_key], m[key], m[lo], m[hi]) for _, m in rows if key in m and x_key in m]
             if not pts:
@@ -61,6 +63,7 @@ class BandCurves(pg.PlotWidget):
             hi_c.setData(line.x[:line.n], band.y[:band.n])
             self.x_range.cover([0], xs)
             self.y_range.cover(los, his)
+            yield
 
     def clear_data(self):
         self.x_range.reset()

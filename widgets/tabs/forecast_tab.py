@@ -163,8 +163,7 @@ class ForecastTab(ExperimentTab):
             c.setData(h, a[f"qq/{n}"])
 
     def draw(self, frame):
-        self.p_plot.append_rows(frame.rows, "samples")
-        yield
+        yield from self.p_plot.append_rows(frame.rows, "samples")
         a = frame.snapshot.arrays
         edges = a.get("totals_edges")
         if edges is not None:
