@@ -53,8 +53,10 @@ class ExperimentWorker(QObject):
         self._abort = False            # written by the GUI: end after the current step
         self._requests = queue.SimpleQueue()  # written by the GUI, read by the worker between steps
         self._throttle = FrameThrottle(max_rate)
-        self._gui_idle = threading.Event()  # cleared by the GUI while it draws a frame (see ``drawing``)
+        self._gui_idle = threading.Event()  # clear while the GUI draws a frame or holds (``drawing``, ``hold``)
         self._gui_idle.set()
+        self._drawing, self._holds = False, 0  # what keeps it clear (under ``_idle_lock``)
+        self._idle_lock = threading.Lock()
         self.state = "idle"            # written by the worker thread (and before/after it runs)
         self.recorder = None           # a lab.runs.recorder.RunRecorder (set between runs): the run on disk
 
@@ -101,7 +103,9 @@ class ExperimentWorker(QObject):
         """Ask the loop to end after the current step; with ``wait_ms`` also join the thread."""
         self._abort = True
         self._throttle.delivered()
-        self._gui_idle.set()
+        with self._idle_lock:
+            self._drawing, self._holds = False, 0
+            self._gui_idle.set()
         if wait_ms is not None and self._thread is not None:
             return self._thread.wait(int(wait_ms))
         return True
@@ -111,12 +115,30 @@ class ExperimentWorker(QObject):
         waits between steps (at most ``YIELD_S`` a step). Python runs one thread at a time, and a
         worker stepping a small model in Python code took the interpreter from the GUI thread every
         few milliseconds: its drawing, Python code too (pyqtgraph), then took 3-10 times as long."""
-        self._gui_idle.clear()
+        self._set_idle(drawing=True)
 
     def mark_delivered(self, cost=None):
         """The GUI calls this when it has drawn a frame (``cost``: seconds it took): the next may be sent."""
         self._throttle.delivered(cost)
-        self._gui_idle.set()
+        self._set_idle(drawing=False)
+
+    def hold(self):
+        """GUI work outside a frame (an animation's tick, a view computed in the background arriving):
+        the worker waits between steps until as many ``release`` calls, as while a frame is drawn."""
+        self._set_idle(holds=+1)
+
+    def release(self):
+        self._set_idle(holds=-1)
+
+    def _set_idle(self, drawing=None, holds=0):
+        with self._idle_lock:
+            if drawing is not None:
+                self._drawing = drawing
+            self._holds = max(0, self._holds + holds)
+            if self._drawing or self._holds:
+                self._gui_idle.clear()
+            else:
+                self._gui_idle.set()
 
     # ------------------------------------------------------------------ internals
     def _finish_record(self, status, state_good=True):
@@ -155,8 +177,8 @@ class ExperimentWorker(QObject):
     def _emit(self, force):
         frame = self._throttle.take(force)
         if frame is not None:
-            self._gui_idle.clear()   # the GUI will draw it: the next step waits (``drawing``) from now,
-            self.frame.emit(frame)   # not from when the GUI thread gets round to saying so
+            self._set_idle(drawing=True)   # the GUI will draw it: the next step waits from now, not
+            self.frame.emit(frame)         # from when the GUI thread gets round to saying so
 
     def _record(self, snap):
         rec = self.recorder

@@ -182,3 +182,26 @@ def test_a_frame_sent_holds_the_next_step_until_it_is_drawn(qtbot, frames, monke
     qtbot.waitUntil(lambda: exp.steps_done > got[0].snapshot.step, timeout=5000)
     with qtbot.waitSignal(w.finished, timeout=5000):
         w.stop()
+
+
+def test_hold_and_release_count(qtbot, frames, monkeypatch):
+    """GUI work outside a frame holds the worker between steps until released, as many times as
+    held; a frame drawn meanwhile does not release a hold, nor a release the frame."""
+    import widgets.worker as worker
+    monkeypatch.setattr(worker, "YIELD_S", 30.0)
+    exp = Counter()
+    w = make(qtbot, exp, frames)             # a GUI that draws every frame at once
+    w.hold()
+    w.hold()
+    w.start()
+    qtbot.wait(200)
+    assert exp.steps_done == 0
+    w.release()
+    qtbot.wait(150)
+    assert exp.steps_done == 0
+    w.release()
+    qtbot.waitUntil(lambda: exp.steps_done > 10, timeout=5000)
+    w.release()                              # one release too many changes nothing
+    qtbot.waitUntil(lambda: exp.steps_done > 20, timeout=5000)
+    with qtbot.waitSignal(w.finished, timeout=5000):
+        w.stop()
