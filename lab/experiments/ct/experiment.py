@@ -158,7 +158,7 @@ class CTExperiment(Experiment):
 
     def baseline_table(self, should_stop=None):
         """The classical denoisers on the held-out slices, computed once. Not part of a training
-        step (on 24 held-out slices they take ~15 s): the tab asks for them in the background, the
+        step (on 12 held-out 512x512 slices they take ~8 s): the tab asks for them in the background, the
         command line at the end of the run. Reads only the fixed held-out slices, so any thread may
         call it while another trains."""
         if self.baselines is None:
