@@ -69,15 +69,21 @@ def run_parts(fn, n):
     if n == 1:
         return [fn(0)]
     with blas_single_thread():
-        futures = [_executor().submit(_in_pool, fn, i) for i in range(1, n)]
+        futures = []
+        try:
+            for i in range(1, n):
+                futures.append(_executor().submit(_in_pool, fn, i))
+        except RuntimeError:      # the interpreter is exiting (a background job still running): no new
+            pass                  # threads; the caller runs the parts the pool did not take
         try:
             first = fn(0)
+            later = [fn(i) for i in range(1 + len(futures), n)]
         finally:
             rest = [f.exception() for f in futures]     # waits for every part before anything is reused
         for err in rest:
             if err is not None:
                 raise err
-        return [first] + [f.result() for f in futures]
+        return [first] + [f.result() for f in futures] + later
 
 
 def batch_parts(N, parts):

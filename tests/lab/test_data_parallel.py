@@ -73,3 +73,15 @@ def test_single_thread_blas_is_counted_across_nested_and_concurrent_uses():
             assert blas_threads() == 1
         assert blas_threads() == 1                          # the inner one ending leaves the outer's setting
     assert blas_threads() == before
+
+
+def test_parts_run_on_the_caller_when_the_pool_takes_no_more(monkeypatch):
+    """While the interpreter exits, a pool takes no new work (RuntimeError from submit): a background
+    job still running then finishes its parts on its own thread instead of failing."""
+    from lab.nn import data_parallel
+
+    class Closed:
+        def submit(self, *a, **k):
+            raise RuntimeError("cannot schedule new futures after shutdown")
+    monkeypatch.setattr(data_parallel, "_executor", lambda: Closed())
+    assert data_parallel.run_parts(lambda i: i * 10, 3) == [0, 10, 20]
