@@ -5,7 +5,8 @@ folder read in the app's loader thread takes the GIL from the GUI thread. So a f
 ``MIN_FILES`` files or more is read by one reader process per core (``python -m
 lab.data.read_workers``): each reads a file exactly as this process would (``read_one``, i.e.
 ``dicom._attempt``) and sends back its outcome — the slices and the few header values a series
-needs, pickled. This process hands out paths, collects, and yields the outcomes in file order.
+needs, pickled, the pixels through memory shared with this process (``_Slots``). This process
+hands out paths, collects, and yields the outcomes in file order.
 
 - Readers take ~0.5 s of CPU each to start (Python, NumPy, pydicom), which a one-off command
   reading a few dozen files would not win back. So they start for a folder of ``START_FILES`` or
@@ -16,8 +17,9 @@ needs, pickled. This process hands out paths, collects, and yields the outcomes 
   so no folder waits for them.
 - A reader that dies (a native decoder aborting on damaged bytes) costs only the file it was
   reading: that file is refused with the reason, the reader restarts and the rest go on. A file
-  that takes longer than ``TIMEOUT_S`` is refused the same way. Untrusted bytes then reach the
-  in-process decoders only in small folders.
+  that takes longer than ``TIMEOUT_S`` is refused the same way. In the app, untrusted bytes then
+  reach the decoders in its own process only in folders under ``MIN_FILES`` files and while the
+  readers start.
 - What a reader should not do (a file only python-gdcm decodes goes to the one isolated helper of
   ``isolated.py``, owned by this process), any file a reader failed on unexpectedly, and files
   over ``MAX_FILE_BYTES`` (one big multi-frame file gains nothing) are read here.
@@ -146,7 +148,7 @@ class _Reader:
 
     def __init__(self):
         env = dict(os.environ, NUMPY_LAB_READERS="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-                   MKL_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([_ROOT, os.environ.get("PYTHONPATH", "")]))
+                   MKL_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p))
         self.slots = _Slots.create()
         spec = f"{self.slots.fd}:{self.slots.count}:{self.slots.size}" if self.slots else "-"
         try:
@@ -380,10 +382,15 @@ class ReaderPool:
                 w.ready = False
 
     def close(self):
-        with self.lock:
+        """Stop the readers (at exit: a folder still being read gets 5 s to end first)."""
+        locked = self.lock.acquire(timeout=5)
+        try:
             for w in self.workers:
-                w.stop()
+                w.stop(kill=not locked)
             self.workers = []
+        finally:
+            if locked:
+                self.lock.release()
 
 
 def _size(path):
