@@ -267,12 +267,12 @@ class CTTab(ExperimentTab):
             self.slice_slider.setValue(len(vol) // 2)
         s = sl.series[0] if sl.series else None
         if s is not None:
-            sp = s.slice_spacing
+            sp, k = s.slice_spacing, len(sl.skipped)
             self.meta_label.setText(
                 f"{len(sl.series)} series · {s.modality} · {s.description or 'no description'} · "
                 f"{s.rows}×{s.cols} · pixel {s.pixel_spacing[0]:.3g}×{s.pixel_spacing[1]:.3g} mm"
                 + (f" · slices every {sp:.3g} mm" if sp else "") + f" · {len(sl.train_ids)} training, "
-                f"{len(sl.test_ids)} held-out slices" + (f" · skipped {len(sl.skipped)} files" if sl.skipped else "")
+                f"{len(sl.test_ids)} held-out slices" + (f" · skipped {k} file{'s' if k != 1 else ''}" if k else "")
                 + (" · " + "; ".join(s.problems + s.notes) if (s.problems or s.notes) else "")
                 + (f" · {sl.split_note}" if sl.split_note else ""))
         self._fill_series_box()
