@@ -8,7 +8,6 @@ as skipped or refused with a reason. A crash (signal), a traceback or a timeout 
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
