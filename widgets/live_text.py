@@ -34,8 +34,13 @@ class LiveText(QTextBrowser):
 
 def fill_table(table, rows, tips=None):
     """rows: lists of cell texts (``tips``: one tooltip per row). Items are created once per cell and
-    then only re-texted."""
-    resize = table.rowCount() != len(rows)
+    then only re-texted. Columns are fitted again when rows come or a text is longer than any its
+    column held when last fitted (a cost that went from "0.69" to "0.0001234" was cut to "0.00...")."""
+    longest = [max((len(str(row[c])) for row in rows if c < len(row)), default=0)
+               for c in range(max((len(row) for row in rows), default=0))]
+    fitted = getattr(table, "_fitted_lengths", [])
+    resize = table.rowCount() != len(rows) or any(n > (fitted[c] if c < len(fitted) else -1)
+                                                   for c, n in enumerate(longest))
     if resize:
         table.setRowCount(len(rows))
     for r, row in enumerate(rows):
@@ -50,3 +55,4 @@ def fill_table(table, rows, tips=None):
                 table.item(r, c).setToolTip(tips[r])
     if resize:
         table.resizeColumnsToContents()
+        table._fitted_lengths = [max(n, fitted[c] if c < len(fitted) else 0) for c, n in enumerate(longest)]

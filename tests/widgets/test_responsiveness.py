@@ -92,3 +92,22 @@ def test_progress_past_the_planned_steps_says_so(qtbot):
     p.update_step(300, running=False)                      # Start continues past the plan
     assert p.bar.format() == "300 (planned 20)" and p.bar.value() == 20
     assert "planned steps done" in p.label.text()
+
+
+def test_a_table_column_is_fitted_again_when_its_text_grows(qtbot):
+    """Tables are re-texted in place every frame; a column fitted to "0.69" must widen when the value
+    becomes "0.000123" instead of showing "0.00...", and stay as it is when texts only change."""
+    from PySide6.QtWidgets import QTableWidget
+
+    from widgets.live_text import fill_table
+    table = QTableWidget(0, 2)
+    qtbot.addWidget(table)
+    fill_table(table, [["sgd", "0.69"], ["adam", "0.68"]])
+    narrow = table.columnWidth(1)
+    fill_table(table, [["sgd", "0.67"], ["adam", "0.66"]])
+    assert table.columnWidth(1) == narrow
+    fill_table(table, [["sgd", "0.000123456"], ["adam", "0.66"]])
+    wide = table.columnWidth(1)
+    assert wide > narrow
+    fm = table.fontMetrics()
+    assert wide >= fm.horizontalAdvance("0.000123456")
