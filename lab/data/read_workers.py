@@ -3,7 +3,7 @@
 pydicom parses in pure Python and holds the GIL: two threads never parse two files at once, and a
 folder read in the app's loader thread takes the GIL from the GUI thread. So a folder of
 ``MIN_FILES`` files or more is read by one reader process per core (``python -m
-lab.data.read_workers``): each reads a file exactly as this process would (``read_one``, i.e.
+lab.data.dicom_reader``): each reads a file exactly as this process would (``read_one``, i.e.
 ``dicom._attempt``) and sends back its outcome — the slices and the few header values a series
 needs, pickled, the pixels through memory shared with this process (``_Slots``). This process
 hands out paths, collects, and yields the outcomes in file order.
@@ -29,7 +29,6 @@ hands out paths, collects, and yields the outcomes in file order.
 """
 
 import atexit
-import importlib
 import io
 import mmap
 import os
@@ -51,7 +50,7 @@ START_FILES = 300                   # ... and one smaller than this starts no re
 TIMEOUT_S = 60.0
 MAX_FILE_BYTES = 64 << 20
 IN_FLIGHT = 2                       # paths a reader holds at once: one read, one waiting
-_FRAME = struct.Struct("<Q")
+FRAME = struct.Struct("<Q")
 _ANSWER = struct.Struct("<QI")
 _BUF = struct.Struct("<Qq")
 SLOT_BYTES = 4 << 20                # answers up to this travel through shared memory (a 1024² slice: 2 MB)
@@ -70,10 +69,10 @@ def readers():
 def _frame(obj):
     """A request: its pickle's length, then the pickle."""
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return _FRAME.pack(len(data)) + data
+    return FRAME.pack(len(data)) + data
 
 
-def _write_answer(channel, obj, slot=None, base=0):
+def write_answer(channel, obj, slot=None, base=0):
     """An answer: the pickle's length and its buffers' count; each buffer's length and where it is
     (an offset in the shared slots, or -1: in the pipe after the pickle); the pickle; the buffers
     sent by pipe. Pixel arrays travel out of band (pickle protocol 5), written from the array
@@ -152,7 +151,7 @@ class _Reader:
         self.slots = _Slots.create()
         spec = f"{self.slots.fd}:{self.slots.count}:{self.slots.size}" if self.slots else "-"
         try:
-            self.proc = subprocess.Popen([sys.executable, "-m", "lab.data.read_workers", spec],
+            self.proc = subprocess.Popen([sys.executable, "-m", "lab.data.dicom_reader", spec],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                          env=env, close_fds=True, pass_fds=(self.slots.fd,) if self.slots else ())
         finally:
@@ -449,45 +448,3 @@ def _forget_in_child():
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_in_child)
-
-
-def _serve(spec):  # a reader process
-    slots = None
-    if spec != "-":
-        fd, count, size = map(int, spec.split(":"))
-        slots, size = memoryview(mmap.mmap(fd, count * size)), size
-        os.close(fd)
-    channel = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)                             # a stray print cannot corrupt the channel
-    importlib.import_module("pydicom.pixels")   # before "ready": the first file is read at full speed
-    from . import dicom, dicom_read
-    dicom_read.HELPER_HERE = False
-    fault, _, fault_on = os.environ.get("NUMPY_LAB_READER_FAULT", "").partition(":")   # for the tests
-    _write_answer(channel, "ready")
-    inp = sys.stdin.buffer
-    while True:
-        head = inp.read(_FRAME.size)
-        if len(head) < _FRAME.size:
-            return
-        index, path, slot = pickle.loads(inp.read(_FRAME.unpack(head)[0]))
-        if fault_on and path.endswith(fault_on):
-            if fault == "abort":
-                os.abort()
-            if fault == "hang":
-                time.sleep(3600)
-        try:
-            if fault == "raise" and fault_on and path.endswith(fault_on):
-                raise RuntimeError("injected")
-            status, value = dicom._attempt(Path(path))
-        except dicom_read.NeedsHelper:
-            status, value = "here", ""
-        except Exception as e:  # noqa: BLE001 — this process reads the file again and reports
-            status, value = "here", repr(e)
-        if slots is not None and slot >= 0:
-            _write_answer(channel, (index, status, value), slots[slot * size:(slot + 1) * size], slot * size)
-        else:
-            _write_answer(channel, (index, status, value))
-
-
-if __name__ == "__main__":
-    _serve(sys.argv[1] if len(sys.argv) > 1 else "-")
