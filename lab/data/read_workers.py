@@ -429,7 +429,7 @@ def read_all(files, read_one):
     with _pool_lock:
         if _pool is None:
             _pool = ReaderPool(n)
-            atexit.register(_pool.close)
+            atexit.register(_close_pool)
         pool = _pool
     if pool.broken or not pool.lock.acquire(blocking=False):
         for f in files:
@@ -439,6 +439,12 @@ def read_all(files, read_one):
         yield from pool.run(files, read_one)
     finally:
         pool.lock.release()
+
+
+def _close_pool():
+    """At exit: this process's readers (none in a forked child: they are its parent's)."""
+    if _pool is not None:
+        _pool.close()
 
 
 def _forget_in_child():

@@ -147,3 +147,23 @@ def test_a_cancelled_folder_leaves_the_readers_clean(folder, monkeypatch):
     series, outcomes = _scan(folder, monkeypatch, 2)
     assert len(outcomes) == len(dicom.list_files(folder))
     assert sum(o.status == "loaded" for o in outcomes) == 16 and len(series[0].slices) == 16
+
+
+def test_a_forked_child_leaves_its_parents_readers_alone(folder, monkeypatch):
+    """A child forked after the readers started closes no reader at its exit: they are its parent's."""
+    import os
+    import warnings
+    _scan(folder, monkeypatch, 2)
+    pool = read_workers._pool
+    assert pool.start(wait=30)
+    pids = [w.proc.pid for w in pool.workers]
+    with warnings.catch_warnings():      # Python 3.12+ warns about fork() in a process with threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child = os.fork()
+    if child == 0:                       # the child: run what its exit would run, then leave at once
+        read_workers._close_pool()
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert all(w.proc.poll() is None for w in pool.workers) and [w.proc.pid for w in pool.workers] == pids
+    _, outcomes = _scan(folder, monkeypatch, 2)
+    assert sum(o.status == "loaded" for o in outcomes) == 16
