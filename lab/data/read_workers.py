@@ -263,15 +263,16 @@ class ReaderPool:
         self.lock = threading.Lock()
         self.workers = []
         self.broken = False       # readers that could not start: read in this process from now on
-        self.starts = self.deaths = 0
+        self.starts = self.deaths = 0   # since the last answer: readers that keep dying unanswered are given up
 
     def _start(self, i):
         self.starts += 1
         if self.starts > 2 * self.n + 4 * (self.deaths + 1):   # readers dying without reading: stop
             self.broken = True
+        w = None
         try:
             w = None if self.broken else _Reader()
-        except OSError:
+        except OSError:                          # no process can be started here: read in-process
             self.broken = True
         if w is None:
             return None
@@ -336,6 +337,7 @@ class ReaderPool:
                         index, status, value = m
                         w.pending.popleft()
                         w.since = time.monotonic()
+                        self.starts = self.deaths = 0   # readers that answer: restarts so far were no pattern
                         done[index] = read_one(files[index]) if status == "here" else (status, value)
                     if not alive:
                         self.deaths += bool(w.pending)

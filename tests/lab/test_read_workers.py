@@ -167,3 +167,14 @@ def test_a_forked_child_leaves_its_parents_readers_alone(folder, monkeypatch):
     assert all(w.proc.poll() is None for w in pool.workers) and [w.proc.pid for w in pool.workers] == pids
     _, outcomes = _scan(folder, monkeypatch, 2)
     assert sum(o.status == "loaded" for o in outcomes) == 16
+
+
+def test_readers_that_cannot_start_leave_the_reading_here(folder, monkeypatch):
+    """No process can be started (a sandbox, a limit): the folder is read in this process."""
+    def refuse(*a, **k):
+        raise OSError("no processes here")
+    monkeypatch.setattr(read_workers.subprocess, "Popen", refuse)
+    pool = read_workers.ReaderPool(2)
+    files = dicom.list_files(folder)
+    results = list(pool.run(files, dicom._attempt))
+    assert pool.broken and sum(s == "loaded" for s, _ in results) == 16
