@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from lab.errors import DivergedError, RunFinished
 
@@ -129,6 +129,12 @@ class ExperimentWorker(QObject):
 
     def release(self):
         self._set_idle(holds=-1)
+
+    def hold_for_a_turn(self):
+        """Call before GUI work outside a frame (an animation's tick): no new step until the event
+        loop has had its next turn, in which Qt paints what that work changed."""
+        self.hold()
+        QTimer.singleShot(0, self.release)
 
     def _set_idle(self, drawing=None, holds=0):
         with self._idle_lock:

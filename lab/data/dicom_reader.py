@@ -1,6 +1,6 @@
-"""A DICOM reader process (``python -m lab.data.dicom_reader``), started by ``read_workers.py``:
+"""A DICOM reader process (``python -m lab.data.dicom_reader``), started by ``read_workers.py`` (its channel: ``reader_channel.py``):
 it reads the paths it is given as this process's parent would (``dicom._attempt``) and answers each
-with the outcome, the pixels through the shared slots when they fit (``read_workers.write_answer``).
+with the outcome, the pixels through the shared slots when they fit (``reader_channel.write_answer``).
 Files only python-gdcm decodes are answered "here": the parent reads them, through its one
 isolated helper. ``NUMPY_LAB_READER_FAULT=abort|hang|raise:NAME`` injects a fault (for the tests)."""
 
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from . import dicom, dicom_read
-from .read_workers import FRAME, write_answer
+from .reader_channel import FRAME, write_answer
 
 
 def serve(spec):

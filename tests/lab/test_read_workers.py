@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from lab.data import dicom, read_workers
+from lab.data import dicom, read_workers, reader_channel
 from lab.data.phantom import ct_phantom_folder
 from lab.errors import Cancelled
 from lab.progress import reporting
@@ -76,7 +76,7 @@ def test_readers_read_what_this_process_reads(folder, monkeypatch):
 
 def test_answers_bigger_than_the_shared_memory_come_by_pipe(folder, monkeypatch):
     here = _scan(folder, monkeypatch, 0)
-    monkeypatch.setattr(read_workers, "SLOT_BYTES", 4096)      # a 256 x 256 slice is 128 KB
+    monkeypatch.setattr(reader_channel, "SLOT_BYTES", 4096)      # a 256 x 256 slice is 128 KB
     files, results = _run(read_workers.ReaderPool(2), folder)
     by_pipe = {f: r for f, r in zip(files, results)}
     for o, s in ((o, by_pipe[dicom.Path(o.file)]) for o in here[1]):
@@ -173,7 +173,7 @@ def test_readers_that_cannot_start_leave_the_reading_here(folder, monkeypatch):
     """No process can be started (a sandbox, a limit): the folder is read in this process."""
     def refuse(*a, **k):
         raise OSError("no processes here")
-    monkeypatch.setattr(read_workers.subprocess, "Popen", refuse)
+    monkeypatch.setattr(reader_channel.subprocess, "Popen", refuse)
     pool = read_workers.ReaderPool(2)
     files = dicom.list_files(folder)
     results = list(pool.run(files, dicom._attempt))

@@ -205,3 +205,12 @@ def test_hold_and_release_count(qtbot, frames, monkeypatch):
     qtbot.waitUntil(lambda: exp.steps_done > 20, timeout=5000)
     with qtbot.waitSignal(w.finished, timeout=5000):
         w.stop()
+
+
+def test_hold_for_a_turn_ends_with_the_next_turn(qtbot, frames, monkeypatch):
+    import widgets.worker as worker
+    monkeypatch.setattr(worker, "YIELD_S", 30.0)
+    w = make(qtbot, Counter(), frames)
+    w.hold_for_a_turn()
+    assert not w._gui_idle.is_set()
+    qtbot.waitUntil(w._gui_idle.is_set, timeout=5000)

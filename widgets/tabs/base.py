@@ -240,14 +240,6 @@ class ExperimentTab(RunFiles, RunCompare, QWidget):
         self.controls.show_source(exp.source)
         self.status.emit(f"{self.experiment_cls.title}: ready{' · data: ' + exp.source if exp.source else ''}")
 
-    def hold_worker_for_a_turn(self):
-        """Call before GUI work outside a frame (an animation's tick): the worker takes no new step
-        until the event loop has had its next turn, in which Qt paints what that work changed."""
-        worker = self.worker
-        if worker is not None:
-            worker.hold()
-            QTimer.singleShot(0, worker.release)
-
     def _on_frame(self, frame):
         step = self._frame_step = frame.snapshot.step
         running = self.session.state == "running"

@@ -171,7 +171,7 @@ class RaceTab(ExperimentTab):
             self._reveal.stop()                             # resumed by the show event
             return
         n = len(next(iter(self._traj.values())))
-        self.hold_worker_for_a_turn()                       # a race may be training meanwhile
+        self.worker.hold_for_a_turn()                       # a race may be training meanwhile
         self._shown = min(n, self._shown + max(1, n // 60))
         for run, path in self._traj.items():
             self.paths[run].setData(path[:self._shown, 0], path[:self._shown, 1])
