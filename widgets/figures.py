@@ -79,15 +79,20 @@ def paint_widget(widget, painter):
 @contextlib.contextmanager
 def scaled_lines(widget, scale):
     """Curves drawn with cosmetic pens keep their width in device pixels: a figure painted 3x large
-    would get hairlines. Their pens widen with the figure while it is painted."""
+    would get hairlines. Their pens widen with the figure while it is painted, to at least 1.5 px of
+    the screen's (live curves are drawn 1 px wide on screen, for speed; print wants more)."""
     scene = widget.scene() if hasattr(widget, "scene") else None
     changed = []
     for it in scene.items() if scene is not None and scale > 1.01 else []:
-        if isinstance(it, pg.PlotCurveItem) and it.opts.get("pen") is not None:
+        if isinstance(it, pg.PlotCurveItem) and isinstance(it.parentItem(), pg.PlotDataItem):
+            continue  # widened through its PlotDataItem, whose pen the legend's sample draws too
+        if isinstance(it, (pg.PlotDataItem, pg.PlotCurveItem)) and it.opts.get("pen") is not None:
             pen = pg.mkPen(it.opts["pen"])
+            if pen.style() == Qt.NoPen:
+                continue
             changed.append((it, it.opts["pen"]))
             wide = QPen(pen)
-            wide.setWidthF(max(1.0, pen.widthF()) * scale)
+            wide.setWidthF(max(1.5, pen.widthF()) * scale)
             it.setPen(wide)
     try:
         yield
