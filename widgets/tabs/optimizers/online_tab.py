@@ -11,7 +11,7 @@ from lab.experiments.online_regression import LEARNERS, OnlineRegressionExperime
 
 from ...plots import PALETTE, LiveCurves
 from ...plots.buffers import GrowBuffer
-from ...plots.style import SteadyRange, faded_lut, style
+from ...plots.style import SteadyRange, faded_lut, still_background, style
 from ..base import ExperimentTab
 
 EXPLANATION = """
@@ -54,6 +54,7 @@ class OnlineTab(ExperimentTab):
         pi.addLegend(offset=(10, 10), labelTextColor="#222")
         self.contour = pg.ImageItem(axisOrder="row-major")
         self.contour.setLookupTable(faded_lut("viridis", 0.6))  # faded by its colours, not item opacity
+        still_background(self.contour)
         pi.addItem(self.contour)
         self.paths = {k: pi.plot([], [], pen=pg.mkPen(PALETTE[i], width=2), name=k) for i, k in enumerate(LEARNERS)}
         self._path_buffers = {k: GrowBuffer() for k in LEARNERS}   # the paths so far, grown by each frame's steps
@@ -69,7 +70,7 @@ class OnlineTab(ExperimentTab):
         g.addWidget(self.weight_plot, 0, 1)
         g.addWidget(self.dist_plot, 1, 0)
         g.addWidget(self.truth_plot, 1, 1)
-        self._frames, self._seen_n = 0, 0
+        self._frames, self._seen_n, self._truth = 0, 0, None
 
     def clear_views(self):
         self.restart_curves((self.dist_plot, self.truth_plot))
@@ -79,6 +80,7 @@ class OnlineTab(ExperimentTab):
             b.clear()
         self._seen_n = 0
         self._frames = 0
+        self._truth = None
         for r in (self.data_y, *self.weight_ranges):
             r.reset()
         self._draw_contour()
@@ -105,22 +107,22 @@ class OnlineTab(ExperimentTab):
             self.seen.addPoints(exp.xs[self._seen_n:n], exp.ys[self._seen_n:n])
             self.data_y.cover(exp.ys[self._seen_n:n], true_w[0] * xs + true_w[1])
             self._seen_n = n
+        self.newest.setData([point[0]], [point[1]])
+        self.true_line.setData(xs, true_w[0] * xs + true_w[1])
+        for k in LEARNERS:
+            self.lines[k].setData(xs, m[f"slope/{k}"] * xs + m[f"intercept/{k}"])
         yield
+        # the weights' plot, in a part of its own: one view painted per turn
         new = {}
         for k, b in self._path_buffers.items():
             new[k] = np.array(exp.paths[k][b.n:n + 1]).reshape(-1, 2)
             b.extend(new[k][:, 0], new[k][:, 1])
-        self.newest.setData([point[0]], [point[1]])
-        self.true_line.setData(xs, true_w[0] * xs + true_w[1])
-        self.truth.setData([true_w[0]], [true_w[1]])
-        for k in LEARNERS:
-            self.lines[k].setData(xs, m[f"slope/{k}"] * xs + m[f"intercept/{k}"])
-        yield
-        for k, b in self._path_buffers.items():
             self.paths[k].setData(b.x[:b.n], b.y[:b.n])
+        if self._truth != (true_w[0], true_w[1]):   # moves only when the line drifts
+            self._truth = (true_w[0], true_w[1])
+            self.truth.setData([true_w[0]], [true_w[1]])
         self.weight_ranges[0].cover(*(p[:, 0] for p in new.values()), [true_w[0]])
         self.weight_ranges[1].cover(*(p[:, 1] for p in new.values()), [true_w[1]])
-        yield
         self._frames += 1
         if self._frames % 15 == 0:  # the contours of every point seen so far: now and then
             self._draw_contour()

@@ -14,7 +14,7 @@ from lab.experiments.optimizers.surfaces import SURFACES, surface_grid, trajecto
 from ...background import BackgroundCall
 from ...live_text import fill_table
 from ...plots import LiveCurves
-from ...plots.style import faded_lut, style
+from ...plots.style import faded_lut, still_background, style
 from ...signals import signals_blocked
 from ..base import ExperimentTab
 
@@ -101,6 +101,7 @@ class RaceTab(ExperimentTab):
         pi = style(self.surface_plot, "Trajectories on the surface (colours as in the race)", "x", "y", "10pt")
         self.contour = pg.ImageItem(axisOrder="row-major")
         self.contour.setLookupTable(faded_lut("viridis", 0.55))  # faded by its colours, not item opacity
+        still_background(self.contour)
         pi.addItem(self.contour)
         self.paths = {n: pi.plot([], [], name=n, pen=pg.mkPen(pg.intColor(i, hues=len(RUNS), values=1, maxValue=220),
                                                               width=1.8))
