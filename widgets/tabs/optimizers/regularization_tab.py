@@ -10,7 +10,7 @@ from lab.experiments.regularization import CASES, RegularizationExperiment
 
 from ...live_text import fill_table
 from ...plots import PALETTE, BarPanel, LiveCurves
-from ...plots.style import style
+from ...plots.style import SteadyRange, style
 from ..base import ExperimentTab
 
 EXPLANATION = """
@@ -46,6 +46,9 @@ class RegularizationTab(ExperimentTab):
                                       symbolPen=pg.mkPen("#d62728"), name="outliers")
         self.clean_curve = pi.plot([], [], pen=pg.mkPen("#000", width=1.5, style=Qt.DashLine), name="clean curve")
         self.fits = {c: pi.plot([], [], pen=pg.mkPen(PALETTE[i], width=2), name=c) for i, c in enumerate(CASES)}
+        # ranges set from the points (steady), not re-fitted to every frame's fits: each re-fit
+        # re-ticked and re-laid out the plot; a fit far off the points leaves the view
+        self.fit_ranges = (SteadyRange(pi, "x", margin=0.03), SteadyRange(pi, "y", margin=0.1))
         self.weights_bar = BarPanel("Σ|W| per case", [c.replace("reg", "") for c in CASES], "sum of |weights|",
                                     "loss + penalty")
         self.hist_plot = pg.PlotWidget()
@@ -56,6 +59,9 @@ class RegularizationTab(ExperimentTab):
         self.hist_edges = edges
         self.hists = {c: pi.plot([], [], stepMode="center", pen=pg.mkPen(PALETTE[i], width=1.5), name=c)
                       for i, c in enumerate(CASES)}
+        pi.setXRange(edges[0], edges[-1], padding=0.02)
+        pi.enableAutoRange(axis="x", enable=False)
+        self.hist_y = SteadyRange(pi, "y", log=True, margin=0.05, headroom=0.3)  # auto-range re-laid it out per frame
         self.loss_plot = LiveCurves("Loss on all training points", {f"full_loss/{c}": c for c in CASES},
                                     "mean |error| (l1) or error²/2 (l2)", log_y=True)
         self.loss_plot.getPlotItem().setLabel("bottom", "step (minibatch)")
@@ -82,6 +88,10 @@ class RegularizationTab(ExperimentTab):
         self.points.setData(exp.x, exp.y)
         self.outlier_points.setData(exp.x[out], exp.y[out])
         self.clean_curve.setData(exp.grid, exp.clean)
+        for r in (*self.fit_ranges, self.hist_y):
+            r.reset()
+        self.fit_ranges[0].cover(exp.x, exp.grid)
+        self.fit_ranges[1].cover(exp.y, exp.clean)
         for c in CASES:
             self.fits[c].setData([], [])
             self.hists[c].setData([], [])
@@ -98,8 +108,10 @@ class RegularizationTab(ExperimentTab):
         for c in CASES:
             self.fits[c].setData(grid, a[f"fit/{c}"])
         yield
+        counts = {c: np.maximum(a[f"weights_hist/{c}"], 0.5) for c in CASES}
         for c in CASES:
-            self.hists[c].setData(self.hist_edges, np.maximum(a[f"weights_hist/{c}"], 0.5))
+            self.hists[c].setData(self.hist_edges, counts[c])
+        self.hist_y.cover(*counts.values())
         yield
         m = self.latest_metrics(frame, "sum_abs_w/l1")
         if m is not None:
