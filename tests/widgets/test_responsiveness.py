@@ -111,3 +111,24 @@ def test_a_table_column_is_fitted_again_when_its_text_grows(qtbot):
     assert wide > narrow
     fm = table.fontMetrics()
     assert wide >= fm.horizontalAdvance("0.000123456")
+
+
+def test_a_first_lone_point_gets_a_readable_range(qtbot):
+    """One value (a run's first point) gets a span from its size: with the old 1e-9 span its ticks
+    read "0.0039000001" and the axis, which never shrinks, stayed wide for the whole run."""
+    import pyqtgraph as pg
+
+    from widgets.plots.style import SteadyRange
+
+    w = pg.PlotWidget()
+    qtbot.addWidget(w)
+    r = SteadyRange(w.getPlotItem())
+    r.cover([0.0039])
+    lo, hi = r.limits
+    assert lo < 0.0039 < hi and hi - lo > 0.0005   # ticks 0.0001 apart: "0.0038"
+    r2 = SteadyRange(w.getPlotItem())
+    r2.cover([0.0])
+    assert r2.limits[1] - r2.limits[0] > 0.1
+    r3 = SteadyRange(w.getPlotItem(), log=True)
+    r3.cover([0.0039])
+    assert r3.limits[1] - r3.limits[0] >= 0.5   # decades

@@ -146,7 +146,12 @@ class SteadyRange:
             return
         if self.limits is not None:  # grow past the old limits too: fewer re-layouts while a run settles
             lo, hi = min(lo, self.limits[0]), max(hi, self.limits[1])
-        span = max(hi - lo, 1e-9 if not self.log else 0.5)
+        # one value (a first point) gets room from its size: a 1e-9 span ticked "0.0039000001" and
+        # widened the axis for good (axes never shrink: steady_axes)
+        least = 1.0 if self.log else (0.2 * max(abs(lo), abs(hi)) or 1.0)   # decades, or ±10 %
+        if hi - lo < least * 1e-3:
+            lo, hi = lo - least / 2, hi + least / 2
+        span = max(hi - lo, 0.5) if self.log else hi - lo
         self.limits = (lo - self.margin * span, hi + (self.margin + self.headroom) * span)
         set_range = self.plot_item.setYRange if self.axis == "y" else self.plot_item.setXRange
         set_range(*self.limits, padding=0)

@@ -103,9 +103,9 @@ class CTTab(ExperimentTab):
             il.addWidget(p, i // 2, i % 2)
         g.addWidget(imgs, 0, 1)
         self.loss_plot = LiveCurves("Training loss", {"loss": "L2 / 2 (patches)"}, "loss (window units²)")
-        self.psnr_plot = LiveCurves("PSNR, held-out slices", {"psnr_noisy": "noisy", "psnr_denoised": "denoised"},
+        self.psnr_plot = LiveCurves("PSNR (held out)", {"psnr_noisy": "noisy", "psnr_denoised": "denoised"},
                                     "PSNR (dB)", markers=True)  # evaluated every few steps: points, not only lines
-        self.ssim_plot = LiveCurves("SSIM, held-out slices", {"ssim_noisy": "noisy", "ssim_denoised": "denoised"},
+        self.ssim_plot = LiveCurves("SSIM (held out)", {"ssim_noisy": "noisy", "ssim_denoised": "denoised"},
                                     "SSIM", markers=True)
         curves = QWidget()
         cl = QHBoxLayout(curves)
