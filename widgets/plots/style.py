@@ -48,7 +48,22 @@ def _grid_behind(set_grid):
     return setGrid
 
 
+def _sparse_log_labels(log_tick_strings):
+    """A log axis labels the 2s and 5s of a decade, not every one of 2..9: on a plot of a decade or
+    two pyqtgraph's labels ran into one another ("9 8 7 6 5 4 3 2", "4·10¹ 3·10¹ 2·10¹"). The ticks
+    stay; a level of five or fewer keeps all its labels."""
+    def logTickStrings(self, values, scale, spacing):
+        strings = log_tick_strings(self, values, scale, spacing)
+        if len(values) <= 5:
+            return strings
+        v = np.abs(10 ** np.asarray(values, float) * scale)
+        lead = np.round(v / 10 ** np.floor(np.log10(np.where(v > 0, v, 1.0))), 6)
+        return [s if m in (1.0, 2.0, 5.0) else "" for s, m in zip(strings, lead)]
+    return logTickStrings
+
+
 pg.AxisItem.generateDrawSpecs = _opaque_grid(pg.AxisItem.generateDrawSpecs)
+pg.AxisItem.logTickStrings = _sparse_log_labels(pg.AxisItem.logTickStrings)
 pg.AxisItem.setGrid = _grid_behind(pg.AxisItem.setGrid)
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
