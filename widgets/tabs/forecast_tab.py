@@ -2,6 +2,8 @@
 model settling with its 95 % interval as samples stream in, the histogram of simulated year
 totals against the target, a fan chart of cumulative sales through the year, and the table."""
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -12,7 +14,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QTabl
 from lab.experiments.forecast import FAN_QUANTILES, ForecastExperiment
 from lab.stats.month_models import MODEL_NAMES
 
-from ..live_text import fill_table
+from ..live_text import LiveText, fill_table
 from ..plots import PALETTE, BandCurves
 from ..plots.style import SteadyRange, cache_axes, style
 from .base import ExperimentTab
@@ -115,10 +117,18 @@ class ForecastTab(ExperimentTab):
         self.fan_range = SteadyRange(pi)
         cache_axes(pi)
         fl.addWidget(self.fan_plot)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["model", "P(target)", "95 % interval", "fitted"])
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["model", "P(target)", "95 % interval"])
         self.table.setToolTip("The answer so far for each model; a Stop at any time leaves these valid")
         self.table.horizontalHeader().setStretchLastSection(True)
+        # what each model fitted, under the table: as a fourth column it sat behind a scroll bar
+        self.fitted = LiveText(lines=2 * len(MODEL_NAMES) + 1)   # a fit may take two lines
+        self.fitted.setToolTip("What each model fitted to the history")
+        answers = QWidget()
+        al = QVBoxLayout(answers)
+        al.setContentsMargins(0, 0, 0, 0)
+        al.addWidget(self.table, 1)
+        al.addWidget(self.fitted)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         g.addWidget(self.fit_plot, 0, 0)
@@ -126,7 +136,7 @@ class ForecastTab(ExperimentTab):
         g.addWidget(self.p_plot, 0, 1)
         g.addWidget(self.totals_plot, 1, 1)
         g.addWidget(fan, 0, 2)
-        g.addWidget(self.table, 1, 2)
+        g.addWidget(answers, 1, 2)
         g.addWidget(self.summary, 2, 0, 1, 3)
         self._fan = {}
 
@@ -138,6 +148,7 @@ class ForecastTab(ExperimentTab):
             c.setData([], [])
         self._fan = {}
         self.table.setRowCount(0)
+        self.fitted.set_html("")
         self.totals_range.reset()
         self.fan_range.reset()
         fits = exp.fits()
@@ -177,8 +188,11 @@ class ForecastTab(ExperimentTab):
         rows = frame.snapshot.tables.get("probabilities")
         if rows:
             fill_table(self.table, [[row["model"], f"{100 * row['p_target']:.2f} %",
-                                     f"{100 * row['ci_low']:.2f} – {100 * row['ci_high']:.2f} %", row["fit"]]
+                                     f"{100 * row['ci_low']:.2f} – {100 * row['ci_high']:.2f} %"]
                                     for row in rows], tips=[row["fit"] for row in rows])
+            self.fitted.set_html("<b>Fitted</b><br>" + "<br>".join(
+                f"<span style='color:{_color(MODEL_NAMES.index(row['model'])).name()}'>■</span> "
+                f"{html.escape(row['model'])}: {html.escape(row['fit'])}" for row in rows if row["model"] in MODEL_NAMES))
 
     def _draw_fan(self):
         qs = self._fan.get(self.fan_model.currentText())
