@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 
 from .buffers import GrowBuffer, StepClock
 from .smoothing import Ema, smooth
-from .style import PALETTE, SteadyRange, cache_axes, nice_ceiling, style
+from .style import PALETTE, SteadyRange, cache_axes, nice_ceiling, room_for_labels, style
 
 
 # a shown run draws all its series in its colour; the series are told apart by the dash
@@ -53,6 +53,7 @@ class LiveCurves(pg.PlotWidget):
         self.log_y = log_y
         pi.disableAutoRange()
         cache_axes(pi)
+        room_for_labels(pi.getAxis("left"))
         self.fixed_y = None
         self._y = SteadyRange(pi, log=log_y, margin=0.15)
         self.references = []     # the reference curves' items (all kept runs)

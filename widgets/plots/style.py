@@ -3,7 +3,7 @@ labels, cached axes, and "nice" axis limits."""
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)  # NumPy images display as they are
@@ -96,6 +96,15 @@ def steady_axes(plot_item):
     for name in ("left", "right"):
         plot_item.getAxis(name).setStyle(autoReduceTextSpace=False)
     plot_item.getAxis("bottom").enableAutoSIPrefix(False)  # steps and epochs read as they are
+
+
+def room_for_labels(axis, widest="0.0000"):
+    """Reserve from the start the width of tick labels as wide as ``widest``: an axis that grows at
+    a run's first points (from the "0.2" of an empty plot to the "0.0004" of a loss) re-lays out
+    the whole plot, painted twice over, in the first frames of every run."""
+    font = axis.style.get("tickFont") or axis.font()
+    axis.textWidth = max(axis.textWidth, QFontMetricsF(font).horizontalAdvance(widest) + 2)
+    axis._updateWidth()
 
 
 def cache_axes(plot_item):
