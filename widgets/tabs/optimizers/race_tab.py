@@ -104,7 +104,7 @@ class RaceTab(ExperimentTab):
         still_background(self.contour)
         pi.addItem(self.contour)
         self.paths = {n: pi.plot([], [], name=n, pen=pg.mkPen(pg.intColor(i, hues=len(RUNS), values=1, maxValue=220),
-                                                              width=1.8))
+                                                              width=1))
                       for i, n in enumerate(RUNS)}
         self.minimum = pi.plot([], [], pen=None, symbol="star", symbolSize=14, symbolBrush="w")
         v.addWidget(self.surface_plot, 1)
