@@ -132,3 +132,20 @@ def test_a_first_lone_point_gets_a_readable_range(qtbot):
     r3 = SteadyRange(w.getPlotItem(), log=True)
     r3.cover([0.0039])
     assert r3.limits[1] - r3.limits[0] >= 0.5   # decades
+
+
+def test_a_range_grows_on_the_side_the_data_left():
+    """A loss falling decade after decade moves the bottom only: both sides used to grow by a margin
+    of the whole span each time, and the top climbed to 10^3 over a curve that never passed 1."""
+    import pyqtgraph as pg
+
+    from widgets.plots.style import SteadyRange
+
+    w = pg.PlotWidget()
+    r = SteadyRange(w.getPlotItem(), log=True, margin=0.15)
+    r.cover([1.0])
+    top = r.limits[1]
+    for k in range(1, 9):
+        r.cover([10.0 ** (-k / 2)])
+    assert r.limits[1] == top and r.limits[0] < -4
+    w.deleteLater()

@@ -168,14 +168,19 @@ class SteadyRange:
         lo, hi = float(v.min()), float(v.max())
         if self.limits is not None and lo >= self.limits[0] and hi <= self.limits[1]:
             return
-        if self.limits is not None:  # grow past the old limits too: fewer re-layouts while a run settles
-            lo, hi = min(lo, self.limits[0]), max(hi, self.limits[1])
+        old = self.limits
+        if old is not None:  # the side the data left grows, past them by a margin of the whole span
+            lo, hi = min(lo, old[0]), max(hi, old[1])
         # one value (a first point) gets room from its size: a 1e-9 span ticked "0.0039000001" and
         # widened the axis for good (axes never shrink: steady_axes)
         least = 1.0 if self.log else (0.2 * max(abs(lo), abs(hi)) or 1.0)   # decades, or ±10 %
         if hi - lo < least * 1e-3:
             lo, hi = lo - least / 2, hi + least / 2
         span = max(hi - lo, 0.5) if self.log else hi - lo
-        self.limits = (lo - self.margin * span, hi + (self.margin + self.headroom) * span)
+        new_lo = lo - self.margin * span if old is None or lo < old[0] else old[0]
+        new_hi = hi + (self.margin + self.headroom) * span if old is None or hi > old[1] else old[1]
+        # (both sides used to move on every growth: a loss falling decade after decade pushed the
+        # top up by a margin of the whole span each time, to 10^3 over a curve that never passed 1)
+        self.limits = (new_lo, new_hi)
         set_range = self.plot_item.setYRange if self.axis == "y" else self.plot_item.setXRange
         set_range(*self.limits, padding=0)
