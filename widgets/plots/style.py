@@ -49,7 +49,7 @@ def _grid_behind(set_grid):
 
 
 def _sparse_log_labels(log_tick_strings):
-    """A log axis labels the 2s and 5s of a decade, not every one of 2..9: on a plot of a decade or
+    """A log axis labels the 2s, 3s and 5s of a decade, not every one of 2..9: on a plot of a decade or
     two pyqtgraph's labels ran into one another ("9 8 7 6 5 4 3 2", "4·10¹ 3·10¹ 2·10¹"). The ticks
     stay; a level of five or fewer keeps all its labels."""
     def logTickStrings(self, values, scale, spacing):
@@ -58,7 +58,7 @@ def _sparse_log_labels(log_tick_strings):
             return strings
         v = np.abs(10 ** np.asarray(values, float) * scale)
         lead = np.round(v / 10 ** np.floor(np.log10(np.where(v > 0, v, 1.0))), 6)
-        return [s if m in (1.0, 2.0, 5.0) else "" for s, m in zip(strings, lead)]
+        return [s if m in (1.0, 2.0, 3.0, 5.0) else "" for s, m in zip(strings, lead)]
     return logTickStrings
 
 
