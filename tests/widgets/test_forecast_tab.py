@@ -16,6 +16,8 @@ def test_runs_fills_curves_table_and_fan(qtbot, window):
     tab.run_steps(tab.experiment.total_steps)
     qtbot.waitUntil(lambda: tab.session.state == "idle" and tab.last_frame_step == 10, timeout=20_000)
     assert tab.table.rowCount() == len(MODEL_NAMES) and "%" in tab.table.item(0, 1).text()
+    fitted = tab.fitted.text()   # each model's fit, listed under the table (no column behind a scroll bar)
+    assert all(f"{name}: " in fitted for name in MODEL_NAMES) and tab.table.columnCount() == 3
     x, y = tab.p_plot.curves["p/seasonal"].getData()
     assert x[-1] == 2000 and 0 <= y[-1] <= 1
     tab.fan_model.setCurrentText("seasonal")
